@@ -1,0 +1,3 @@
+from foresight.reports.cli import main
+
+raise SystemExit(main())

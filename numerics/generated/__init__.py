@@ -1,0 +1,1 @@
+"""Generated numba kernels. Do not edit: run `foresight generate`."""

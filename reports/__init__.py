@@ -1,0 +1,1 @@
+"""Reports: LaTeX/PDF, figures, tables and the ``foresight`` command line."""

@@ -1,0 +1,92 @@
+"""The ``foresight`` command line.
+
+Each subcommand lives in its own ``reports/cmd_<name>.py`` module exposing
+``HELP`` (one line), ``DESCRIPTION`` (the --help text), ``add_arguments(parser)``
+and ``run(args) -> int``.  Those modules import nothing heavy at module level,
+so ``foresight --help`` stays fast; SymPy, numba and friends load inside ``run``.
+
+Errors a user can cause (bad parameters, unparseable specs) print one line and
+exit with status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> module; order is the order --help lists them in.
+COMMANDS = {
+    "derive": "foresight.reports.cmd_derive",
+    "kl": "foresight.reports.cmd_kl",
+    "simulate": "foresight.reports.cmd_simulate",
+    "verify": "foresight.reports.cmd_verify",
+    "report": "foresight.reports.cmd_report",
+    "generate": "foresight.reports.cmd_generate",
+}
+
+EPILOG = """\
+the flow:  derive (SymPy) -> generate (numba kernels) -> simulate/solve -> verify -> report
+
+examples:
+  foresight derive --agents 3 --gamma 2        planner FOCs, allocation, prices, Negishi weight
+  foresight kl "beta(1,1)" "beta(3,1.2)"       exact KL divergence of two Beta densities
+  foresight simulate --nature "mix(0.5*beta(1,1), 0.5*beta(3,1.2))" --paths 10000
+  foresight verify                             every theory-vs-numerics check; exit 1 on failure
+  foresight report --out report/               LaTeX (and PDF when TeX is installed)
+
+Run `foresight COMMAND --help` for a command's options.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="foresight",
+        description="Markets without rational expectations: derive the theory, compile it, "
+        "simulate, verify numerics against theory, and write reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from foresight import __version__
+
+    parser.add_argument("--version", action="version", version=f"foresight {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # command not built in this checkout
+                continue
+            raise
+        p = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=module.DESCRIPTION,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``foresight`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    from foresight.errors import ForesightError
+
+    try:
+        return int(args._run(args) or 0)
+    except ForesightError as exc:
+        print(f"foresight {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"foresight {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
