@@ -110,7 +110,6 @@ class NumbaPrinter(PythonCodePrinter):
     FUNCTIONS: dict[type, str] = {
         sp.exp: "math.exp",
         sp.log: "math.log",
-        sp.sqrt: "math.sqrt",
         sp.Abs: "abs",
         sp.gamma: "math.gamma",
         sp.loggamma: "math.lgamma",
@@ -133,8 +132,10 @@ class NumbaPrinter(PythonCodePrinter):
     @classmethod
     def check_supported(cls, expr) -> None:
         """Raise :class:`CodegenError` for any function outside the table."""
-        allowed = tuple(cls.FUNCTIONS) + (sp.Max, sp.Min)
+        allowed = tuple(cls.FUNCTIONS) + (sp.Max, sp.Min, sp.Piecewise)
         for f in sp.sympify(expr).atoms(sp.Function):
+            if isinstance(f, sp.polygamma) and f.args[0] == 0:
+                continue  # SymPy writes digamma(x) as polygamma(0, x)
             if not isinstance(f, allowed):
                 raise CodegenError(
                     f"no numba rule for {type(f).__name__} in {expr}; supported: "
@@ -154,6 +155,12 @@ class NumbaPrinter(PythonCodePrinter):
     _print_digamma = _print_tanh = _print_floor = _print_ceiling = _print_Function
     _print_log1p = _print_expm1 = _print_logaddexp = _print_Abs = _print_Function
 
+    def _print_polygamma(self, expr):
+        order, arg = expr.args
+        if order != 0:
+            raise CodegenError(f"no numba rule for polygamma of order {order}")
+        return f"_special.digamma({self._print(arg)})"
+
     def _print_Pow(self, expr, rational=False):
         if expr.exp == sp.S.Half:
             return f"math.sqrt({self._print(expr.base)})"
@@ -162,7 +169,7 @@ class NumbaPrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational=rational)
 
     def _print_Rational(self, expr):
-        return f"({float(expr.p)!r}/{float(expr.q)!r})"
+        return f"{float(expr.p)!r}/{float(expr.q)!r}"
 
     def _print_Half(self, expr):
         return "0.5"

@@ -1,0 +1,1 @@
+"""pytest plugin of foresight (fixtures and assertions for users' solvers)."""
