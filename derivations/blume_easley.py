@@ -123,7 +123,7 @@ class Belief:
 
     def predictive_mean(self) -> float:
         """Mean of s_t under the agent's joint density (the same for every t)."""
-        return math.fsum(p * m.mean() for p, m in zip(self.prior, self.models, strict=True))
+        return math.fsum(p * float(m.mean()) for p, m in zip(self.prior, self.models, strict=True))
 
 
 def fixed_belief(model) -> Belief:
