@@ -350,7 +350,8 @@ def planner_allocation(n_agents: int = 2, gamma=1) -> Derivation:
     w, L = sp.symbols("log_pareto_weight log_joint_density", real=True)
     log_c = sp.expand_log(sp.log(solved[0]), force=True)
     own = log_c - log_c.subs({lams[0]: 1, pis[0]: 1})
-    weight = sp.simplify(sp.expand_log(own, force=True).subs({lams[0]: sp.exp(w), pis[0]: sp.exp(L)}))
+    own = sp.expand_log(own, force=True)
+    weight = sp.simplify(own.subs({lams[0]: sp.exp(w), pis[0]: sp.exp(L)}))
     weight = sp.simplify(sp.expand_log(weight, force=True))
     d.result("log_allocation_weight", weight, "log c_i = weight_i + terms common to all agents")
     # The allocation is Y * softmax(weights): verify symbolically.
@@ -360,12 +361,14 @@ def planner_allocation(n_agents: int = 2, gamma=1) -> Derivation:
     if not identity:
         raise AssertionError("planner allocation is not Y * softmax(log weights)")
     d.result("softmax_identity", sp.true, "c_i = Y exp(z_i) / sum_j exp(z_j), z_i the weight")
-    cont = [sp.simplify(lams[i] * pis[i] / sum(lams[j] * pis[j] for j in range(n))) for i in range(n)]
+    weighted_total = sum(lams[j] * pis[j] for j in range(n))
+    cont = [sp.simplify(lams[i] * pis[i] / weighted_total) for i in range(n)]
     d.results["continuation_pareto_weight"] = cont
     d.step(
         "Continuation Pareto weight",
         sp.Eq(sp.Symbol("lambda_{1,t}"), cont[0]),
-        "lambda_{i,t} = lambda_i pi^i_t / sum_j lambda_j pi^j_t; with log utility c_i = Y lambda_{i,t}",
+        "lambda_{i,t} = lambda_i pi^i_t / sum_j lambda_j pi^j_t; "
+        "with log utility c_i = Y lambda_{i,t}",
     )
     return d
 
@@ -388,7 +391,8 @@ def two_agent_allocation(gamma=1) -> Derivation:
     pis = _indexed("pi", 2, positive=True)
     d = Derivation(f"Two agents: share of agent 1 (CRRA gamma = {g})")
     c1 = planner["consumption"][0] / Y
-    share = sp.simplify(sp.powsimp(c1.subs({lams[0]: lam, lams[1]: 1 - lam, pis[0]: l_sym * pis[1]}), force=True))
+    lecture = {lams[0]: lam, lams[1]: 1 - lam, pis[0]: l_sym * pis[1]}
+    share = sp.simplify(sp.powsimp(c1.subs(lecture), force=True))
     d.result("share", share, "lambda_1 = lambda, lambda_2 = 1 - lambda, pi^1_t = l_t pi^2_t")
     # c_1/Y = 1/(1 + c_2/c_1): finite for every l in [0, oo], and the form in
     # which SymPy's limit routine terminates for symbolic gamma.
@@ -462,7 +466,8 @@ def competitive_prices(n_agents: int = 2, gamma=1) -> Derivation:
              "matching the planner: mu_i proportional to 1/lambda_i")
     # Substitute the planner's allocation with mu_i = 1/lambda_i.
     alloc = planner_allocation(n, gamma)["consumption"]
-    price = sp.simplify(sp.powsimp(prices[0].subs({mus[0]: 1 / lams[0], cs[0]: alloc[0]}), force=True))
+    matched = prices[0].subs({mus[0]: 1 / lams[0], cs[0]: alloc[0]})
+    price = sp.simplify(sp.powsimp(matched, force=True))
     d.result("price", sp.Eq(p, price), "mu_i = 1/lambda_i: p_t equals the planner's theta")
     theta_value = planner_allocation(n, gamma)["multiplier"].rhs
     if not identical(price, theta_value):
@@ -475,10 +480,12 @@ def competitive_prices(n_agents: int = 2, gamma=1) -> Derivation:
     if n == 2:
         lecture = {lams[0]: lam, lams[1]: 1 - lam}
         lec_price = prices[0].subs({mus[0]: 1 - lam, cs[0]: alloc[0].subs(lecture)}).subs(lecture)
-        numerator = sp.collect(sp.expand(sp.simplify(lec_price.subs(Y, 1) * lam * (1 - lam) / delta**t)), pis)
+        scaled = sp.simplify(lec_price.subs(Y, 1) * lam * (1 - lam) / delta**t)
+        numerator = sp.collect(sp.expand(scaled), pis)
         lec_price = delta**t * numerator / (lam * (1 - lam))
         d.result("price_two_agent", lec_price,
-                 "Exercise 23.1 with the lecture's normalisation mu_1 = 1 - lambda, mu_2 = lambda, Y = 1")
+                 "Exercise 23.1 with the lecture's normalisation mu_1 = 1 - lambda, "
+                 "mu_2 = lambda, Y = 1")
         in_l = sp.simplify(lec_price.subs(pis[0], l_sym * pis[1]) / (delta**t * pis[1]))
         d.result("price_over_pi2", in_l, "p_t / (delta^t pi^2_t) as a function of l_t")
         d.result("price_limit_l_0", sp.limit(in_l, l_sym, 0),
@@ -530,7 +537,8 @@ def negishi_weights(n_agents: int = 2) -> Derivation:
     budgets = []
     for i in range(n):
         consumption_value = lams[i] / (1 - delta)
-        endowment_value = sum(lams[j] * (a[i] + b[i] * means[j]) for j in range(n)) / (Y * (1 - delta))
+        expected_endowment = sum(lams[j] * (a[i] + b[i] * means[j]) for j in range(n))
+        endowment_value = expected_endowment / (Y * (1 - delta))
         budgets.append(sp.Eq(consumption_value, endowment_value))
         d.step(f"Budget of agent {i + 1} (both sides summed over t and s^t)", budgets[i])
     d.results["budget"] = budgets
@@ -679,7 +687,8 @@ def kernel_module() -> KernelModule:
     pis = _indexed("pi", 2, positive=True)
     zs = [weight.subs({w: sp.log(lams[i]), L: sp.log(pis[i])}) for i in range(2)]
     # Express log theta through log(sum exp z) and check the identity.
-    candidate = t * sp.log(delta) + gamma_sym * sp.log(sum(sp.exp(z) for z in zs)) - gamma_sym * sp.log(Y)
+    log_sum = sp.log(sum(sp.exp(z) for z in zs))
+    candidate = t * sp.log(delta) + gamma_sym * log_sum - gamma_sym * sp.log(Y)
     if not identical(sp.exp(candidate), theta_n):
         raise AssertionError("log price is not t log delta + gamma LSE(z) - gamma log Y")
     log_price = candidate.subs(
