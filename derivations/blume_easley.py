@@ -519,7 +519,8 @@ def negishi_weights(n_agents: int = 2) -> Derivation:
     Examples
     --------
     >>> w = negishi_weights(2)["weights"][0]
-    >>> sp.simplify(w.subs({"a_1": 0, "b_1": 1, "a_2": 1, "b_2": -1, "Y": 1}))
+    >>> a1, b1 = sp.symbols("a_1 b_1", real=True)
+    >>> sp.simplify(w.subs({a1: 0, b1: 1, Y: 1}))  # the lecture: y_1 = s, y_2 = 1 - s
     m_2/(-m_1 + m_2 + 1)
     """
     n = int(n_agents)
@@ -635,7 +636,7 @@ def bayesian_learning(n_models: int = 2) -> Derivation:
 
 
 def beta_log_density_in_logs():
-    """SymPy's Beta density, in logs, as a function of log s and log(1 - s).
+    """The Beta log density, as a function of log s and log(1 - s).
 
     Simulators evaluate every belief model at the same draw, so ``log s`` and
     ``log(1 - s)`` are computed once per draw and ``log B(a, b)`` once per model.
@@ -651,13 +652,16 @@ def beta_log_density_in_logs():
     >>> beta_log_density_in_logs()[1]
     -log_beta_function + log_complement*(b - 1) + log_state*(a - 1)
     """
-    from sympy.stats import Beta, density
+    from foresight.derivations.distributions import sympy_beta_log_density
 
     a, b = sp.symbols("a b", positive=True)
     s = sp.Symbol("s", positive=True)
-    log_density = sp.expand_log(sp.log(density(Beta("S", a, b))(s)), force=True)
     ls, lc, lb = sp.symbols("log_state log_complement log_beta_function", real=True)
-    expr = log_density.subs({sp.log(s): ls, sp.log(1 - s): lc, sp.log(sp.beta(a, b)): lb})
+    log_density = sympy_beta_log_density(s, a, b)
+    # log B(a, b) = lgamma(a) + lgamma(b) - lgamma(a + b) is computed once per model.
+    expr = sp.expand(log_density.subs({sp.log(s): ls, sp.log(1 - s): lc}).subs(
+        sp.loggamma(a + b), sp.loggamma(a) + sp.loggamma(b) - lb))
+    expr = sp.collect(expr, [ls, lc])
     if expr.has(s):
         raise AssertionError(f"Beta log density not separable in log s, log(1-s): {expr}")
     return (ls, lc, a, b, lb), expr

@@ -61,7 +61,7 @@ def logaddexp(a, b):
     Examples
     --------
     >>> round(logaddexp(1000.0, 1000.0) - 1000.0, 12)
-    0.693147180560
+    0.69314718056
     """
     if a == -math.inf:
         return b
