@@ -6,6 +6,7 @@ Print every derived expression the numerics use into real Python modules under
 numerics/generated/ (one per model family), decorated @njit(cache=True), with a
 content hash in the header.  Run after changing a derivation; commit the result.
 
+examples:
   foresight generate           rewrite stale modules
   foresight generate --check   exit 1 if any checked-in module is stale (CI does this)
 """
