@@ -15,6 +15,10 @@ from collections.abc import Iterable
 class ForesightError(Exception):
     """Base class of every error foresight raises on purpose."""
 
+    def one_line(self) -> str:
+        """The message on a single line, for the command line."""
+        return " ".join(str(self).split())
+
 
 class ParameterError(ForesightError, ValueError):
     """A parameter is outside its valid range.
@@ -55,6 +59,9 @@ class SpecError(ForesightError, ValueError):
         self.text, self.position, self.reason = text, position, reason
         pointer = " " * position + "^"
         super().__init__(f"{reason} at position {position}:\n  {text}\n  {pointer}")
+
+    def one_line(self) -> str:
+        return f"{self.reason} at position {self.position} of {self.text!r}"
 
 
 class ConvergenceError(ForesightError, RuntimeError):

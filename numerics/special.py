@@ -37,10 +37,16 @@ def digamma(x):
     >>> round(digamma(1.0), 12)  # -Euler's gamma
     -0.577215664902
     """
+    # A plain float and no recursion: a self-recursive @njit function gets a
+    # separate specialisation for integer arguments whose cached copy crashes
+    # when reloaded.
+    x = float(x)
+    reflection = 0.0
     if x <= 0.0:
         if x == math.floor(x):
             return math.nan
-        return digamma(1.0 - x) - math.pi / math.tan(math.pi * x)
+        reflection = -math.pi / math.tan(math.pi * x)
+        x = 1.0 - x
     shift = 0.0
     while x < 10.0:
         shift -= 1.0 / x
@@ -51,7 +57,7 @@ def digamma(x):
     for coefficient in _PSI_ASYMPTOTIC:
         series += coefficient * power
         power *= inv2
-    return shift + math.log(x) - 0.5 / x - series
+    return reflection + shift + math.log(x) - 0.5 / x - series
 
 
 @njit(cache=True)

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args._run(args) or 0)
     except ForesightError as exc:
-        print(f"foresight {args.command}: error: {exc}", file=sys.stderr)
+        print(f"foresight {args.command}: error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"foresight {args.command}: interrupted", file=sys.stderr)

@@ -23,6 +23,7 @@ from foresight.verify.check import CheckResult
 # Modules whose import registers cases; imported lazily by run_all().
 CASE_MODULES = (
     "foresight.verify.blume_easley",
+    "foresight.verify.kl",
 )
 
 
