@@ -21,6 +21,8 @@ COMMANDS = {
     "kl": "foresight.reports.cmd_kl",
     "simulate": "foresight.reports.cmd_simulate",
     "verify": "foresight.reports.cmd_verify",
+    "check-exercise": "foresight.reports.cmd_check_exercise",
+    "bfe": "foresight.reports.cmd_bfe",
     "report": "foresight.reports.cmd_report",
     "generate": "foresight.reports.cmd_generate",
 }

@@ -24,6 +24,8 @@ from foresight.verify.check import CheckResult
 CASE_MODULES = (
     "foresight.verify.blume_easley",
     "foresight.verify.kl",
+    "foresight.verify.exercises",
+    "foresight.verify.bfe",
 )
 
 
