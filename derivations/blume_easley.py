@@ -667,6 +667,52 @@ def beta_log_density_in_logs():
     return (ls, lc, a, b, lb), expr
 
 
+def _share_kernels_from_planner():
+    """Consumption shares in terms of the log allocation weights z_i, from the planner.
+
+    The derived allocation ``c_i = Y (lambda_i pi_i)^(1/gamma) / sum_j (...)`` is
+    rewritten with ``lambda_i pi_i = exp(gamma z_i)``.  Two agents: in terms of
+    the gap ``x = z_other - z_own`` (one exponential for both shares, no
+    overflow for ``x <= 0``).  n agents: ``exp(z_i - log sum_j exp(z_j))``,
+    checked against the derived three-agent allocation.
+
+    Examples
+    --------
+    >>> gap, softmax = _share_kernels_from_planner()
+    >>> gap
+    (1/(exp(log_weight_gap) + 1), exp(log_weight_gap)/(exp(log_weight_gap) + 1))
+    """
+    x = sp.Symbol("log_weight_gap", real=True)
+    z = sp.Symbol("log_allocation_weight", real=True)
+    lse = sp.Symbol("log_sum_weights", real=True)
+    zs = sp.symbols("z_1:4", real=True)
+
+    def shares_in_weights(n):
+        alloc = planner_allocation(n, "symbolic")["consumption"]
+        lams = _indexed("lambda", n, positive=True)
+        pis = _indexed("pi", n, positive=True)
+        subs = {}
+        for i in range(n):
+            subs[lams[i]] = sp.exp(gamma_sym * zs[i])
+            subs[pis[i]] = 1
+        return [sp.powsimp(sp.powdenest((c / Y).subs(subs), force=True), force=True)
+                for c in alloc]
+
+    two = shares_in_weights(2)
+    pair = tuple(sp.simplify(sp.expand(c.subs(zs[1], zs[0] + x))) for c in two)
+    for expr, target in zip(pair, (1 / (1 + sp.exp(x)), sp.exp(x) / (1 + sp.exp(x))),
+                            strict=True):
+        if not identical(expr, target):
+            raise AssertionError(f"two-agent share in the weight gap: {expr}")
+    pair = (1 / (sp.exp(x) + 1), sp.exp(x) / (sp.exp(x) + 1))
+    softmax = sp.exp(z - lse)
+    three = shares_in_weights(3)
+    log_sum = sp.log(sum(sp.exp(w) for w in zs))
+    if not identical(softmax.subs({z: zs[0], lse: log_sum}), three[0]):
+        raise AssertionError("n-agent share is not exp(z_i - log sum_j exp(z_j))")
+    return pair, softmax
+
+
 def kernel_module() -> KernelModule:
     """Kernels generated into ``numerics/generated/blume_easley.py``."""
     g = sp.Symbol("gamma", positive=True)
@@ -701,6 +747,7 @@ def kernel_module() -> KernelModule:
     log_price = log_price.subs(sp.log(sum(sp.exp(z) for z in zs)).subs(gamma_sym, g), lse)
 
     beta_args, beta_log = beta_log_density_in_logs()
+    share_gap, share_softmax = _share_kernels_from_planner()
     kernels = (
         Kernel(
             "beta_log_density_from_logs",
@@ -719,6 +766,18 @@ def kernel_module() -> KernelModule:
             (log_l, pareto, g),
             share_stable,
             "Agent 1's consumption share c_1/Y given log l_t, lambda and gamma.",
+        ),
+        Kernel(
+            "consumption_shares_from_weight_gap",
+            (sp.Symbol("log_weight_gap", real=True),),
+            share_gap,
+            "Two agents: (c_own/Y, c_other/Y) from x = z_other - z_own (pass x <= 0).",
+        ),
+        Kernel(
+            "consumption_share_softmax",
+            (sp.Symbol("log_allocation_weight", real=True), lse),
+            share_softmax,
+            "c_i/Y = exp(z_i - log sum_j exp(z_j)), the planner's allocation for n agents.",
         ),
         Kernel(
             "log_state_price",

@@ -28,3 +28,13 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     match = re.search(r"readme_test_command='(.*)'", ci)
     assert match and match.group(1) == commands[1]
+
+
+def test_readme_regression_example_runs():
+    """The README's regression example is runnable as written."""
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    example = [b for b in blocks if "regression.assert_allocation_matches" in b]
+    assert example, "README lost its regression example"
+    namespace: dict = {}
+    exec(compile(example[0], "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    assert all(r.passed for r in namespace["results"])

@@ -1,0 +1,331 @@
+"""Experiments of Islah & Light (2025), Section 4.2 and 5, and beyond the paper.
+
+* :func:`monte_carlo`: many aggregate paths through :func:`~foresight.numerics.
+  montecarlo.run_paths` (Dask; one seed stream per path, resumable store), each
+  path solved for every foresight horizon ``N`` on the *same* aggregate and
+  idiosyncratic shocks (the paper: "the same set of idiosyncratic and aggregate
+  shocks for each of the various foresight paths").  Per path it records the
+  standard deviation of the mean state (Table 3) and the forecast errors of
+  equation (2) one to three periods ahead (Table 5).
+* :func:`figure4_paths`: one aggregate path, the mean state for each ``N``.
+* :func:`perfect_foresight_convergence`: an economy without aggregate shocks
+  that starts away from its stationary distribution; distance of each N-BFE
+  path to the perfect-foresight (rational-expectations) transition path.
+
+Definitions used (stated because the paper leaves them implicit):
+
+* the population starts from the stationary equilibrium of the economy
+  without aggregate shocks (``z`` at its stationary mean); ``burn_in`` periods
+  are simulated and discarded before the ``periods`` that are measured;
+* sigma of a path is the population standard deviation (``ddof=0``) of the
+  realised mean state over the measured periods, averaged over paths;
+* forecast error ``j`` compares the mean state forecast at ``t`` for the
+  realised history ``j`` periods ahead (held at depth ``N`` beyond ``N``)
+  with the realised mean at ``t + j``; in finite-population mode the realised
+  mean is that of the ``n`` simulated firms while the forecast pushes their
+  empirical distribution exactly (so for ``j <= N`` the error is pure sampling
+  noise of the firms' idiosyncratic shocks).
+
+Examples
+--------
+>>> out = monte_carlo("capacity", horizons=(0, 1), paths=2, periods=30, burn_in=5,
+...                   scheduler="serial", progress=False, table_points=101)
+>>> sorted(out["horizons"])
+[0, 1]
+>>> len(out["sigma_mean"]), len(out["forecast_error_mean"][0])
+(2, 3)
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from foresight.errors import ParameterError
+from foresight.numerics.bfe.engine import (
+    BFESolver,
+    FrozenValueTable,
+    forecast_errors,
+    perfect_foresight_path,
+    simulate_aggregate_path,
+    simulate_path,
+    stationary_equilibrium,
+)
+from foresight.numerics.bfe.models import CapacityModel, QualityLadderModel
+
+__all__ = [
+    "MODELS",
+    "PAPER_TABLE3",
+    "PAPER_TABLE5",
+    "make_model",
+    "initial_state",
+    "path_statistics",
+    "monte_carlo",
+    "figure4_paths",
+    "perfect_foresight_convergence",
+]
+
+MODELS = {"capacity": CapacityModel, "quality-ladder": QualityLadderModel}
+
+#: Table 3 of the paper: sigma of mean capacity, N = 0, 1, 2 (1000 paths x 1000 periods).
+PAPER_TABLE3 = {0: 0.087, 1: 0.093, 2: 0.101}
+#: Table 5 of the paper, in percent: ``PAPER_TABLE5[j][N]``, j periods ahead.
+PAPER_TABLE5 = {
+    1: {0: 0.236, 1: 0.308, 2: 0.423},
+    2: {0: 0.355, 1: 0.420, 2: 0.509},
+    3: {0: 0.453, 1: 0.489, 2: 0.650},
+}
+
+
+def make_model(kind: str, **params):
+    """Model by name (``"capacity"`` or ``"quality-ladder"``) with keyword parameters.
+
+    Examples
+    --------
+    >>> make_model("capacity", a_max=2.0).a_max
+    2.0
+    """
+    if kind not in MODELS:
+        from foresight.errors import did_you_mean
+
+        raise ParameterError("model", kind, " | ".join(MODELS), did_you_mean(kind, MODELS))
+    return MODELS[kind](**params)
+
+
+@functools.lru_cache(maxsize=16)
+def _stationary(model):
+    return stationary_equilibrium(model.without_shocks())
+
+
+def initial_state(model) -> np.ndarray:
+    """Stationary distribution of the economy without shocks (``z`` at its mean).
+
+    Examples
+    --------
+    >>> s = initial_state(CapacityModel())
+    >>> round(float(s.sum()), 12)
+    1.0
+    """
+    return _stationary(model).population_state.copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _table(model, points: int) -> FrozenValueTable:
+    # One table per worker process and model: a few hundred ms to build.
+    return FrozenValueTable(model, points=points)
+
+
+def _check_horizons(horizons) -> tuple:
+    out = []
+    for n in horizons:
+        if isinstance(n, bool) or not float(n).is_integer() or int(n) < 0:
+            raise ParameterError("foresight horizon", n, "integers >= 0")
+        out.append(int(n))
+    if not out:
+        raise ParameterError("horizons", horizons, "at least one horizon")
+    return tuple(out)
+
+
+def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, firms=None,
+                    forecast_horizon=3, table_points=2001, keep_mean_paths=False):
+    """One Monte Carlo path: every horizon on the same shocks.
+
+    Parameters
+    ----------
+    path_index : int
+        Unused (the stream `rng` already depends on it); kept for run_paths.
+    rng : numpy.random.Generator
+        The path's stream: the aggregate path, then one seed shared by the
+        firms' idiosyncratic draws under every ``N``.
+    model : LadderModel
+    horizons : tuple of int
+    periods, burn_in : int
+        Measured periods and discarded initial periods.
+    firms : int or None
+        ``None``: continuum (exact distribution); else the number of firms.
+    forecast_horizon : int
+        Forecast errors for ``j = 1..forecast_horizon``.
+
+    Returns
+    -------
+    dict
+        ``sigma`` (H,), ``mean`` (H,), ``forecast_error`` (H, J),
+        ``iterations`` (H,) mean fixed-point iterations per period, ``z_share``
+        (fraction of measured periods in the high state), optionally
+        ``mean_paths`` (H, periods + 1).
+
+    Examples
+    --------
+    >>> out = path_statistics(0, np.random.default_rng(1), model=CapacityModel(),
+    ...                       horizons=(0,), periods=20, burn_in=5, table_points=101)
+    >>> out["forecast_error"].shape
+    (1, 3)
+    """
+    del path_index
+    horizons = _check_horizons(horizons)
+    total = int(burn_in) + int(periods)
+    z0 = int(rng.integers(model.n_aggregate))
+    z_path = simulate_aggregate_path(model.chain, z0, total, rng)
+    firm_seed = int(rng.integers(2**63))
+    s0 = initial_state(model)
+    table = _table(model, int(table_points))
+    h = len(horizons)
+    sigma = np.empty(h)
+    mean = np.empty(h)
+    its = np.empty(h)
+    fe = np.empty((h, int(forecast_horizon)))
+    paths = np.empty((h, int(periods) + 1)) if keep_mean_paths else None
+    for i, n in enumerate(horizons):
+        solver = BFESolver(model, n, table=table)
+        firm_rng = None if firms is None else np.random.default_rng(firm_seed)
+        res = simulate_path(solver, z_path, s0, firms=firms, rng=firm_rng,
+                            forecast_horizon=int(forecast_horizon))
+        measured = res.mean_state[int(burn_in):]
+        sigma[i] = np.std(measured)
+        mean[i] = np.mean(measured)
+        its[i] = np.mean(res.iterations[int(burn_in):])
+        fe[i] = forecast_errors(res, burn_in=int(burn_in))
+        if keep_mean_paths:
+            paths[i] = measured
+    out = {"sigma": sigma, "mean": mean, "forecast_error": fe, "iterations": its,
+           "z_share": np.mean(z_path[int(burn_in):] == model.n_aggregate - 1)}
+    if keep_mean_paths:
+        out["mean_paths"] = paths
+    return out
+
+
+def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=100,
+                firms=None, seed=0, scheduler=None, n_workers=None, store=None,
+                progress=True, forecast_horizon=3, table_points=2001, model_params=None):
+    """Table 3 and Table 5 statistics over many paths (Dask via ``run_paths``).
+
+    Returns a JSON-able dict: per horizon the mean over paths of sigma, of the
+    mean state and of the forecast errors, their standard errors, the paired
+    differences between consecutive horizons with standard errors (the same
+    shocks under every ``N``), and the run's size and timing.
+
+    Examples
+    --------
+    >>> out = monte_carlo("capacity", horizons=(0,), paths=2, periods=20, burn_in=5,
+    ...                   scheduler="serial", progress=False, table_points=101)
+    >>> out["paths"], out["mode"]
+    (2, 'continuum')
+    """
+    from foresight.numerics.montecarlo import run_paths
+
+    horizons = _check_horizons(horizons)
+    model = make_model(kind, **(model_params or {}))
+    if firms is not None and (isinstance(firms, bool) or int(firms) < 1):
+        raise ParameterError("firms", firms, "integers >= 1 (or None for the continuum)")
+    t0 = time.perf_counter()
+    res = run_paths(path_statistics, int(paths), seed, scheduler=scheduler,
+                    n_workers=n_workers, store=store, progress=progress,
+                    tag="bfe-path-statistics-v1", model=model, horizons=horizons,
+                    periods=int(periods), burn_in=int(burn_in),
+                    firms=None if firms is None else int(firms),
+                    forecast_horizon=int(forecast_horizon), table_points=int(table_points))
+    sigma = res.stack("sigma")
+    mean = res.stack("mean")
+    fe = res.stack("forecast_error")
+    its = res.stack("iterations")
+    n = sigma.shape[0]
+
+    def se(a):
+        return (np.std(a, axis=0, ddof=1) / np.sqrt(n)) if n > 1 else np.full(a.shape[1:], np.nan)
+
+    return {
+        "model": kind,
+        "parameters": {k: v for k, v in vars(model).items() if not k.startswith("_")},
+        "mode": "continuum" if firms is None else f"{int(firms)} firms",
+        "horizons": list(horizons),
+        "paths": n,
+        "periods": int(periods),
+        "burn_in": int(burn_in),
+        "seed": seed if isinstance(seed, int) else str(seed),
+        "sigma_mean": sigma.mean(axis=0).tolist(),
+        "sigma_se": se(sigma).tolist(),
+        "sigma_diff_mean": np.diff(sigma, axis=1).mean(axis=0).tolist(),
+        "sigma_diff_se": se(np.diff(sigma, axis=1)).tolist() if len(horizons) > 1 else [],
+        "mean_state": mean.mean(axis=0).tolist(),
+        "forecast_error_mean": fe.mean(axis=0).tolist(),
+        "forecast_error_se": se(fe).tolist(),
+        "forecast_error_diff_mean": np.diff(fe, axis=1).mean(axis=0).tolist(),
+        "forecast_error_diff_se": se(np.diff(fe, axis=1)).tolist() if len(horizons) > 1
+        else [],
+        "iterations_mean": its.mean(axis=0).tolist(),
+        "elapsed_s": time.perf_counter() - t0,
+        "workers": res.n_workers,
+    }
+
+
+def figure4_paths(kind="capacity", *, horizons=(0, 1, 2), periods=400, burn_in=100, seed=4,
+                  firms=None, table_points=2001, model_params=None):
+    """Figure 4: one aggregate path; the mean state under each ``N``.
+
+    Returns ``(z_values_path, {N: mean_state_path})`` over the measured periods.
+
+    Examples
+    --------
+    >>> z, means = figure4_paths(periods=10, burn_in=2, horizons=(0,), table_points=101)
+    >>> z.shape, means[0].shape
+    ((11,), (11,))
+    """
+    from foresight.numerics.montecarlo import path_rng
+
+    model = make_model(kind, **(model_params or {}))
+    out = path_statistics(0, path_rng(seed, 0), model=model, horizons=horizons,
+                          periods=periods, burn_in=burn_in, firms=firms,
+                          table_points=table_points, keep_mean_paths=True)
+    # Re-draw the same aggregate path to return it (same stream, same first draws).
+    rng = path_rng(seed, 0)
+    z0 = int(rng.integers(model.n_aggregate))
+    z_path = simulate_aggregate_path(model.chain, z0, int(burn_in) + int(periods), rng)
+    z = model.z_values[z_path[int(burn_in):]]
+    return z, {n: out["mean_paths"][i] for i, n in enumerate(_check_horizons(horizons))}
+
+
+def perfect_foresight_convergence(kind="capacity", *, horizons=(0, 1, 2, 4, 8),
+                                  periods=60, start_state=None, pf_extra=60,
+                                  table_points=2001, model_params=None):
+    """Distance of N-BFE paths to the perfect-foresight path (no aggregate shocks).
+
+    The economy has ``z`` fixed at its stationary mean and starts from
+    `start_state` (default: all firms in the top state ``M``, far from the
+    stationary distribution).  The perfect-foresight path is the consistency
+    fixed point over a single branch of ``periods + pf_extra`` periods with
+    exact frozen values beyond it (:func:`perfect_foresight_path`).
+
+    Returns a dict with the PF mean path, each N's mean path and the sup and
+    mean absolute distances of the mean state over ``periods``.
+
+    Examples
+    --------
+    >>> out = perfect_foresight_convergence(horizons=(0, 2), periods=10, pf_extra=20,
+    ...                                     table_points=101)
+    >>> out["sup_distance"][0] > out["sup_distance"][1]
+    True
+    """
+    model = make_model(kind, **(model_params or {})).without_shocks()
+    if start_state is None:
+        start_state = np.eye(model.n_states)[-1]
+    start_state = np.asarray(start_state, dtype=float)
+    t0 = time.perf_counter()
+    pf = perfect_foresight_path(model, start_state, int(periods) + int(pf_extra))
+    pf_mean = np.array([model.mean_state(s)[0] for s in pf.population_states])[:periods + 1]
+    pf_time = time.perf_counter() - t0
+    table = _table(model, int(table_points))
+    means, sup, avg = {}, [], []
+    z_path = np.zeros(int(periods) + 1, dtype=np.int64)
+    for n in _check_horizons(horizons):
+        res = simulate_path(BFESolver(model, n, table=table), z_path, start_state)
+        means[n] = res.mean_state
+        sup.append(float(np.max(np.abs(res.mean_state - pf_mean))))
+        avg.append(float(np.mean(np.abs(res.mean_state - pf_mean))))
+    st = _stationary(make_model(kind, **(model_params or {})))
+    return {"horizons": list(_check_horizons(horizons)), "pf_mean": pf_mean,
+            "mean_paths": means, "sup_distance": sup, "mean_distance": avg,
+            "pf_iterations": pf.iterations, "pf_residual": pf.residual,
+            "pf_seconds": pf_time, "stationary_mean": float(model.mean_state(
+                st.population_state[None, :])[0])}
