@@ -603,7 +603,7 @@ def _connect(scheduler, n_workers: int | None):
         n_workers=n_workers,
         threads_per_worker=1,  # path functions are numpy/numba code holding the GIL
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: None means 8787, which clashes between runs
         silence_logs=logging.ERROR,
     )
     try:
