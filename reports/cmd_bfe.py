@@ -20,6 +20,7 @@ examples:
   foresight bfe capacity --foresight 0,1,2 --paths 20 --periods 1000 --continuum
   foresight bfe capacity --paths 1000 --periods 1000 --firms 1000 --store runs/t3
   foresight bfe capacity --continuum --a-max 10 --paths 50 --scheduler serial --json
+  foresight bfe capacity --a-max 10 --firms 1000 --forecast resampled --paths 50
   foresight bfe quality-ladder --foresight 0,1,2,4,8 --paths 10 --periods 500 --continuum
 """
 
@@ -37,6 +38,9 @@ def add_arguments(p):
     mode.add_argument("--continuum", action="store_true",
                       help="exact distribution over {0..M} instead of n firms")
     p.add_argument("--a-max", type=float, default=None, help="investment bound (default 1)")
+    p.add_argument("--forecast", choices=("exact", "resampled"), default="exact",
+                   help="with --firms: forecasts from the tree's exact push of the firms "
+                        "(default) or from a copy of the firms simulated through the tree")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask scheduler address, or 'serial' (default: a local cluster)")
     p.add_argument("--workers", type=int, default=None, help="local cluster workers")
@@ -70,13 +74,15 @@ def run(args) -> int:
     res = monte_carlo(args.model, horizons=horizons, paths=args.paths, periods=args.periods,
                       burn_in=args.burn_in, firms=firms, seed=args.seed,
                       scheduler=args.scheduler, n_workers=args.workers, store=args.store,
-                      progress=not args.no_progress, model_params=params)
+                      progress=not args.no_progress, model_params=params,
+                      forecast=args.forecast)
     claims = claims_from_results(res) if tuple(horizons[:3]) == (0, 1, 2) else []
     res["claims"] = [c.to_dict() for c in claims]
     if args.json:
         print(json.dumps(res))
         return 0
-    print(f"N-BFE {res['model']} ({res['mode']}): {res['paths']} paths x {res['periods']} "
+    print(f"N-BFE {res['model']} ({res['mode']}, {res['forecast']} forecasts): "
+          f"{res['paths']} paths x {res['periods']} "
           f"periods (+{res['burn_in']} burn-in), {res['elapsed_s']:.1f} s on "
           f"{res['workers']} worker(s)")
     paper = args.model == "capacity" and not params

@@ -115,6 +115,66 @@ def test_finite_population_mode_is_reproducible_and_noisy(model, table):
         simulate_path(solver, z, s0, firms=1000)
 
 
+def test_resampled_forecasts_keep_the_path_and_add_only_sampling_noise(model, table):
+    z = simulate_aggregate_path(model.chain, 0, 40, np.random.default_rng(5))
+    s0 = np.full(11, 1 / 11)
+    solver = BFESolver(model, 2, table=table)
+    exact = simulate_path(solver, z, s0, firms=1000, rng=np.random.default_rng(9))
+    kw = dict(firms=1000, rng=np.random.default_rng(9), forecast="resampled")
+    a = simulate_path(solver, z, s0, forecast_rng=np.random.default_rng(3), **kw)
+    kw["rng"] = np.random.default_rng(9)
+    b = simulate_path(solver, z, s0, forecast_rng=np.random.default_rng(3), **kw)
+    # Own stream: the realised path is the exact mode's; same seeds, same forecasts.
+    assert np.array_equal(a.mean_state, exact.mean_state)
+    assert np.array_equal(a.forecasts, b.forecasts, equal_nan=True)
+    # Within the horizon the resampled forecast is the exact one plus the noise of a
+    # 1000-firm step (sd of the mean state about sqrt(0.7 / 1000) < 0.03 per step).
+    gap = np.abs(a.forecasts[:-3, :2] - exact.forecasts[:-3, :2])
+    assert 1e-4 < gap.mean() < 0.05 and gap.max() < 0.3
+    # Beyond the horizon the forecast is held at depth N.
+    assert np.array_equal(a.forecasts[:-3, 2], a.forecasts[:-3, 1])
+    with pytest.raises(ParameterError, match="forecast"):
+        simulate_path(solver, z, s0, forecast="resampled")
+    with pytest.raises(ParameterError, match="forecast"):
+        simulate_path(solver, z, s0, forecast="sampled")
+    from foresight.numerics.bfe.experiments import monte_carlo
+
+    with pytest.raises(ParameterError, match="forecast"):
+        monte_carlo("capacity", paths=1, periods=5, forecast="resampled", progress=False)
+
+
+def test_mean_capacity_weights_states_by_capacity():
+    cap = tuple(float(np.sqrt(x)) for x in range(11))
+    m = CapacityModel(capacity=cap)
+    s = np.random.default_rng(0).dirichlet(np.ones(11), size=3)
+    # Table 3's "mean capacity" is int qbar ds = Q, not the mean index sum x s(x).
+    assert np.allclose(m.mean_state(s), m.statistic(s))
+    assert not np.allclose(m.mean_state(s), s @ np.arange(11.0))
+    assert np.allclose(CapacityModel().mean_state(s), s @ np.arange(11.0))
+    q = QualityLadderModel()
+    assert np.allclose(q.mean_state(s), s @ np.arange(11.0))
+
+
+def test_investment_response_at_n0_is_the_frozen_policy():
+    from foresight.numerics.bfe.experiments import initial_state, investment_response
+
+    m = CapacityModel(a_max=10.0)
+    s = initial_state(m)
+    out = investment_response(horizons=(0, 2), model_params={"a_max": 10.0},
+                              table_points=501)
+    # N = 0: the root problem is the frozen-population problem at Q(s), solved by
+    # policy iteration (another route than the tree + table).
+    frozen = m.frozen_policy(float(m.statistic(s[None, :])[0]))
+    assert np.allclose(out["mean_investment"][0], frozen @ s, atol=1e-6)
+    assert out["spread"][0] > 0.1 and out["at_bound"][0] == [0.0, 0.0]
+    # Defaults (a_max = 1): the bound binds at every x >= 1, only x = 0 reacts.
+    s1 = initial_state(CapacityModel())
+    tight = investment_response(horizons=(0,), table_points=201)
+    assert np.allclose(tight["at_bound"][0], 1.0 - s1[0], atol=1e-9)
+    with pytest.raises(ParameterError, match="state"):
+        investment_response(state=np.ones(3) / 3, table_points=101)
+
+
 def test_stationary_equilibrium_is_invariant_and_an_n0_fixed_point(model):
     nos = model.without_shocks()
     st = stationary_equilibrium(nos)
@@ -162,3 +222,15 @@ def test_bad_initial_state_and_aggregate_path(model, table):
         simulate_path(solver, np.array([0, 1]), np.full(5, 0.2))
     with pytest.raises(ParameterError, match="z_path"):
         simulate_path(solver, np.array([0, 2]), np.full(11, 1 / 11))
+
+
+def test_cli_resampled_forecasts(capsys):
+    from foresight.reports.cli import main
+
+    code = main(["bfe", "capacity", "--paths", "1", "--periods", "10", "--burn-in", "2",
+                 "--firms", "50", "--forecast", "resampled", "--scheduler", "serial",
+                 "--no-progress"])
+    assert code == 0 and "resampled forecasts" in capsys.readouterr().out
+    assert main(["bfe", "capacity", "--continuum", "--forecast", "resampled",
+                 "--scheduler", "serial", "--no-progress", "--paths", "1"]) == 2
+    assert "forecast" in capsys.readouterr().err

@@ -440,14 +440,25 @@ class PathResult:
     population_states: np.ndarray | None = None
 
 
+FORECAST_MODES = ("exact", "resampled")
+
+
 def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None = None,
-                  rng=None, forecast_horizon: int = 3, keep_states: bool = False) -> PathResult:
+                  rng=None, forecast_horizon: int = 3, keep_states: bool = False,
+                  forecast: str = "exact", forecast_rng=None) -> PathResult:
     """Roll the N-BFE window along an aggregate path.
 
     Each period the N-BFE is solved at the realised ``(s_t, z_t)``, agents use
     the root policy, and the population moves: exactly (continuum,
-    ``firms=None``) or by simulating ``firms`` agents with one uniform each
-    (the tree's forecasts then push the empirical distribution exactly).
+    ``firms=None``) or by simulating ``firms`` agents with one uniform each.
+
+    ``forecast`` says how the forecasts of equation (2) are formed in
+    finite-population mode: ``"exact"`` (default) takes the tree's states,
+    i.e. the firms' empirical distribution pushed exactly; ``"resampled"``
+    moves a copy of the ``firms`` firms through the realised branch of the
+    tree with the tree's policies and independent draws from `forecast_rng`
+    (a forecast that is itself an n-firm simulation, one reading of the
+    paper's "we simulate 1000 firms"; the realised path is unchanged).
 
     Examples
     --------
@@ -458,6 +469,13 @@ def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None
     (4,)
     """
     model = solver.model
+    if forecast not in FORECAST_MODES:
+        raise ParameterError("forecast", forecast, " | ".join(FORECAST_MODES))
+    resample = forecast == "resampled"
+    if resample and (firms is None or forecast_rng is None):
+        raise ParameterError("forecast", forecast,
+                             "'exact' in the continuum; 'resampled' needs firms and "
+                             "forecast_rng")
     initial_state = np.array(require_probability_vector("initial_state", initial_state,
                                                         atol=1e-9))
     z_path = np.asarray(z_path, dtype=np.int64)
@@ -496,13 +514,24 @@ def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None
             kept[t] = state
         # Forecasts along the realised history (held at depth N beyond it).
         node = 0
+        sampled = agents.copy() if resample else None
         for j in range(1, forecast_horizon + 1):
             if t + j > periods:
                 break
             depth = min(j, n)
             if j <= n:
+                if resample:
+                    # One step of the copy with the policy of the node it leaves.
+                    sampled = model.simulate_agents(
+                        sampled, eq.policies[j - 1][node], int(z_path[t + j]),
+                        forecast_rng.random(firms), z_now=int(z_path[t + j - 1]))
                 node = node * nz + int(z_path[t + j])
-            forecasts[t, j - 1] = model.mean_state(eq.population_states[depth][node:node + 1])[0]
+            if resample:
+                dist = np.bincount(sampled, minlength=n_x)[None, :] / firms
+                forecasts[t, j - 1] = model.mean_state(dist)[0]
+            else:
+                forecasts[t, j - 1] = model.mean_state(
+                    eq.population_states[depth][node:node + 1])[0]
         if t == periods:
             break
         policy = eq.root_policy

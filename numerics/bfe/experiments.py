@@ -65,6 +65,7 @@ __all__ = [
     "monte_carlo",
     "figure4_paths",
     "perfect_foresight_convergence",
+    "investment_response",
 ]
 
 MODELS = {"capacity": CapacityModel, "quality-ladder": QualityLadderModel}
@@ -129,7 +130,8 @@ def _check_horizons(horizons) -> tuple:
 
 
 def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, firms=None,
-                    forecast_horizon=3, table_points=2001, keep_mean_paths=False):
+                    forecast_horizon=3, table_points=2001, keep_mean_paths=False,
+                    forecast="exact"):
     """One Monte Carlo path: every horizon on the same shocks.
 
     Parameters
@@ -147,6 +149,11 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
         ``None``: continuum (exact distribution); else the number of firms.
     forecast_horizon : int
         Forecast errors for ``j = 1..forecast_horizon``.
+    forecast : {"exact", "resampled"}
+        How forecasts are formed with ``firms`` (see
+        :func:`~foresight.numerics.bfe.engine.simulate_path`); the resampled
+        forecasts draw from a stream of their own, so the realised paths are
+        those of ``"exact"``.
 
     Returns
     -------
@@ -180,8 +187,10 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
     for i, n in enumerate(horizons):
         solver = BFESolver(model, n, table=table)
         firm_rng = None if firms is None else np.random.default_rng(firm_seed)
+        fc_rng = None if firms is None else np.random.default_rng([firm_seed, 1])
         res = simulate_path(solver, z_path, s0, firms=firms, rng=firm_rng,
-                            forecast_horizon=int(forecast_horizon))
+                            forecast_horizon=int(forecast_horizon), forecast=forecast,
+                            forecast_rng=fc_rng)
         measured = res.mean_state[int(burn_in):]
         sigma[i] = np.std(measured)
         mean[i] = np.mean(measured)
@@ -198,13 +207,17 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
 
 def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=100,
                 firms=None, seed=0, scheduler=None, n_workers=None, store=None,
-                progress=True, forecast_horizon=3, table_points=2001, model_params=None):
+                progress=True, forecast_horizon=3, table_points=2001, model_params=None,
+                forecast="exact"):
     """Table 3 and Table 5 statistics over many paths (Dask via ``run_paths``).
 
     Returns a JSON-able dict: per horizon the mean over paths of sigma, of the
     mean state and of the forecast errors, their standard errors, the paired
     differences between consecutive horizons with standard errors (the same
     shocks under every ``N``), and the run's size and timing.
+    ``forecast="resampled"`` (with `firms`) forms the forecasts of equation (2)
+    by simulating a copy of the firms through the tree (see
+    :func:`path_statistics`).
 
     Examples
     --------
@@ -219,13 +232,17 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
     model = make_model(kind, **(model_params or {}))
     if firms is not None and (isinstance(firms, bool) or int(firms) < 1):
         raise ParameterError("firms", firms, "integers >= 1 (or None for the continuum)")
+    if forecast not in ("exact", "resampled") or (forecast == "resampled" and firms is None):
+        raise ParameterError("forecast", forecast,
+                             "'exact', or 'resampled' with a number of firms")
     t0 = time.perf_counter()
     res = run_paths(path_statistics, int(paths), seed, scheduler=scheduler,
                     n_workers=n_workers, store=store, progress=progress,
-                    tag="bfe-path-statistics-v1", model=model, horizons=horizons,
+                    tag="bfe-path-statistics-v2", model=model, horizons=horizons,
                     periods=int(periods), burn_in=int(burn_in),
                     firms=None if firms is None else int(firms),
-                    forecast_horizon=int(forecast_horizon), table_points=int(table_points))
+                    forecast_horizon=int(forecast_horizon), table_points=int(table_points),
+                    forecast=forecast)
     sigma = res.stack("sigma")
     mean = res.stack("mean")
     fe = res.stack("forecast_error")
@@ -239,6 +256,7 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
         "model": kind,
         "parameters": {k: v for k, v in vars(model).items() if not k.startswith("_")},
         "mode": "continuum" if firms is None else f"{int(firms)} firms",
+        "forecast": forecast,
         "horizons": list(horizons),
         "paths": n,
         "periods": int(periods),
@@ -329,3 +347,46 @@ def perfect_foresight_convergence(kind="capacity", *, horizons=(0, 1, 2, 4, 8),
             "pf_iterations": pf.iterations, "pf_residual": pf.residual,
             "pf_seconds": pf_time, "stationary_mean": float(model.mean_state(
                 st.population_state[None, :])[0])}
+
+
+def investment_response(kind="capacity", *, horizons=(0, 1, 2), state=None,
+                        table_points=2001, model_params=None):
+    """How strongly investment reacts to the aggregate state, for each ``N``.
+
+    At one population state (default: the stationary equilibrium without
+    shocks) the N-BFE is solved once for every aggregate state; the root
+    policy averaged over the population is the mean investment.  The spread
+    between the highest and lowest ``z`` measures the response that drives
+    the variability of mean capacity (Table 3): a smaller spread, less
+    variability.  Also reported: the population share whose investment sits at
+    the bound ``a_max`` (there the policy cannot react to forecasts at all).
+
+    Returns a dict with ``horizons``, ``mean_investment`` (H, |Z|), ``spread``
+    (H,), ``at_bound`` (H, |Z|) and ``max_investment`` (H, |Z|, over states).
+
+    Examples
+    --------
+    >>> out = investment_response(horizons=(0, 1), table_points=101)
+    >>> len(out["spread"]), len(out["mean_investment"][0])
+    (2, 2)
+    """
+    model = make_model(kind, **(model_params or {}))
+    s = initial_state(model) if state is None else np.asarray(state, dtype=float)
+    if s.shape != (model.n_states,):
+        raise ParameterError("state", f"shape {s.shape}", f"({model.n_states},)")
+    table = _table(model, int(table_points))
+    hs = _check_horizons(horizons)
+    mean_inv = np.empty((len(hs), model.n_aggregate))
+    at_bound = np.empty((len(hs), model.n_aggregate))
+    top = np.empty((len(hs), model.n_aggregate))
+    for i, n in enumerate(hs):
+        solver = BFESolver(model, n, table=table)
+        for z in range(model.n_aggregate):
+            policy = solver.solve(s, z).root_policy
+            mean_inv[i, z] = float(s @ policy)
+            at_bound[i, z] = float(s @ (policy >= model.a_max * (1 - 1e-12)))
+            top[i, z] = float(policy.max())
+    spread = mean_inv.max(axis=1) - mean_inv.min(axis=1)
+    return {"horizons": list(hs), "mean_investment": mean_inv.tolist(),
+            "spread": spread.tolist(), "at_bound": at_bound.tolist(),
+            "max_investment": top.tolist()}

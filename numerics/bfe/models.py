@@ -531,6 +531,22 @@ class CapacityModel(LadderModel):
         """``qbar(x)``: the statistic is total output ``Q``."""
         return self._arrays["capacity"]
 
+    def mean_state(self, population_states: np.ndarray) -> np.ndarray:
+        """Mean capacity ``sum_x qbar(x) s(x)`` of a batch (paper: "mean capacity").
+
+        Table 3 and Figure 4 of the paper report the mean of the population's
+        *capacity*, "which corresponds to the mean production" (Section 4.2):
+        ``int qbar ds``, i.e. ``Q``.  It equals the mean state ``sum_x x s(x)``
+        only for the default ``qbar(x) = x``.
+
+        Examples
+        --------
+        >>> m = CapacityModel(max_state=2, capacity=(0.0, 1.0, 4.0))
+        >>> m.mean_state(np.array([[0.0, 0.5, 0.5]])).tolist()
+        [2.5]
+        """
+        return population_states @ self._arrays["capacity"]
+
     def profit_table(self, z_index, statistics):
         return _capacity_profit_table(
             self.z_values, np.ascontiguousarray(z_index, dtype=np.int64),
