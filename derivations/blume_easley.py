@@ -13,7 +13,9 @@ derived from it with SymPy:
   allocation is a competitive equilibrium without transfers (closed form for
   log utility);
 * :func:`bayesian_learning` — posteriors, one-step predictive densities and
-  the identity that chains them into the joint density.
+  the identity that chains them into the joint density;
+  :func:`mixture_density_in_logs` writes the joint density and posteriors in
+  cumulative log-likelihoods (what the simulators carry).
 
 Everything the numerics need leaves through :func:`kernel_module`.
 
@@ -667,6 +669,59 @@ def beta_log_density_in_logs():
     return (ls, lc, a, b, lb), expr
 
 
+def mixture_density_in_logs(n_models: int = 3):
+    """A learner's joint density and posteriors from cumulative log-likelihoods.
+
+    :func:`bayesian_learning` gives the joint density of a history as
+    ``pi(s^t) = sum_k w_k L_k(s^t)`` (the product of the one-step predictive
+    densities) and the posterior ``w_k L_k / pi``.  Simulators carry
+    ``l_k = log L_k`` and a reference ``r`` (the largest ``l_k``); with the
+    scaled likelihoods ``rho_k = exp(l_k - r)`` in ``(0, 1]`` and
+    ``S = sum_k w_k rho_k >= min_k w_k`` nothing overflows or underflows:
+    ``log pi = r + log S`` and the posterior is ``w_k rho_k / S``.  Both are
+    checked here against the unscaled formulas for `n_models` models.
+
+    Returns
+    -------
+    dict
+        ``name -> (args, expr)`` for ``scaled_likelihood``,
+        ``log_mixture_density`` and ``mixture_posterior``.
+
+    Examples
+    --------
+    >>> k = mixture_density_in_logs(2)
+    >>> k["log_mixture_density"][1]
+    log_reference + log(scaled_mixture)
+    """
+    n = int(n_models)
+    d = bayesian_learning(n)
+    if not (d["chain_rule_holds"] and d["recursive_update_holds"]):
+        raise AssertionError("the joint density is not the product of predictive densities")
+    ell = sp.symbols(f"l_1:{n + 1}", real=True)
+    prior = _indexed("w", n, positive=True)
+    log_lik, ref = sp.symbols("log_likelihood log_reference", real=True)
+    mix = sp.Symbol("scaled_mixture", positive=True)
+    rho = sp.Symbol("scaled_likelihood", positive=True)
+    w = sp.Symbol("prior", positive=True)
+    scaled = sp.exp(log_lik - ref)
+    log_joint = ref + sp.log(mix)
+    posterior = w * rho / mix
+    joint = sum(prior[k] * sp.exp(ell[k]) for k in range(n))  # sum_k w_k L_k
+    mix_of = sum(prior[k] * scaled.subs({log_lik: ell[k], ref: ell[0]}) for k in range(n))
+    if not identical(sp.exp(log_joint.subs({ref: ell[0], mix: mix_of})), joint):
+        raise AssertionError("log pi != r + log sum_k w_k exp(l_k - r)")
+    for k in range(n):
+        batch = prior[k] * sp.exp(ell[k]) / joint  # Bayes' law on the whole history
+        rho_k = scaled.subs({log_lik: ell[k], ref: ell[0]})
+        if not identical(posterior.subs({w: prior[k], rho: rho_k, mix: mix_of}), batch):
+            raise AssertionError(f"posterior of model {k + 1} from scaled likelihoods")
+    return {
+        "scaled_likelihood": ((log_lik, ref), scaled),
+        "log_mixture_density": ((ref, mix), log_joint),
+        "mixture_posterior": ((w, rho, mix), posterior),
+    }
+
+
 def _share_kernels_from_planner():
     """Consumption shares in terms of the log allocation weights z_i, from the planner.
 
@@ -748,6 +803,7 @@ def kernel_module() -> KernelModule:
 
     beta_args, beta_log = beta_log_density_in_logs()
     share_gap, share_softmax = _share_kernels_from_planner()
+    mixture = mixture_density_in_logs(3)
     kernels = (
         Kernel(
             "beta_log_density_from_logs",
@@ -784,6 +840,21 @@ def kernel_module() -> KernelModule:
             (date, log_discount, lse, g, aggregate),
             log_price,
             "log p_t(s^t) with mu_i = 1/lambda_i, from log sum_j exp(z_j).",
+        ),
+        Kernel(
+            "scaled_likelihood",
+            *mixture["scaled_likelihood"],
+            "L_k / L_ref = exp(l_k - r) from log-likelihoods (in (0, 1] for r = max_k l_k).",
+        ),
+        Kernel(
+            "log_mixture_density",
+            *mixture["log_mixture_density"],
+            "log pi(s^t) = log sum_k w_k L_k from r and S = sum_k w_k exp(l_k - r).",
+        ),
+        Kernel(
+            "mixture_posterior",
+            *mixture["mixture_posterior"],
+            "Posterior w_k L_k / sum_j w_j L_j from w_k, exp(l_k - r) and S.",
         ),
     )
     return KernelModule(

@@ -22,12 +22,24 @@ Random numbers: paths are grouped in blocks of :data:`PATHS_PER_STREAM`; block
 simulated with ``numba.prange``; neither the number of sampling threads nor
 the number of numba threads changes any result.
 
-Cost model (``benchmarks/bench_blume_easley.py``, AMD EPYC, CPU time summed
-over threads): two agents with fixed Beta beliefs about 36 ns per
-path-period (two ``log`` and one ``exp`` per draw, scalar libm); learning
-over two models about 60-110 ns, over three about 125 ns; sampling a Beta
-draw 25-60 ns.  First calls compile the kernels (a few seconds each, then
-cached on disk).
+Kernels: two agents whose models are single Betas (fixed beliefs or
+learners, the lecture's and Exercises 23.2-23.4's economies) take
+:func:`_simulate_two_agent_beta_kernel`: cumulative log-likelihoods per model
+and Bayes' law on the whole history (``log pi = r + log sum_k w_k
+exp(l_k - r)``), dates in passes so that libm calls overlap; fixed
+beliefs give results identical to the general kernel, learners equal to
+rounding.  Other fixed beliefs take :func:`_simulate_fixed_kernel`;
+everything else (n agents, Beta-mixture models, DiscreteStates) the general
+:func:`_simulate_kernel`, which carries each learner's posterior from date
+to date (the one-step predictive chain).
+
+Cost model (``benchmarks/bench_blume_easley.py``, AMD EPYC (znver2), one
+thread): two agents with fixed Beta beliefs about 30 ns per path-period (two
+``log`` and one ``exp`` per draw, scalar libm, plus writing the outputs);
+two learners over the same two models about 50 ns (one more ``exp`` and one
+``log``), two models against three about 85 ns; the general kernel about
+105-125 ns; sampling a Beta draw 25-60 ns.  First calls compile the kernels
+(a few seconds each, then cached on disk).
 
 Examples
 --------
@@ -69,7 +81,10 @@ from foresight.numerics.generated.blume_easley import (
     consumption_share_softmax,
     consumption_shares_from_weight_gap,
     log_allocation_weight,
+    log_mixture_density,
     log_state_price,
+    mixture_posterior,
+    scaled_likelihood,
 )
 
 __all__ = [
@@ -91,12 +106,15 @@ OUTPUTS = ("shares", "log_likelihood_ratio", "log_joint_density", "posteriors", 
 MAX_OUTPUT_BYTES = 8 * 2**30
 #: Path-periods simulated per chunk (bounds the step of the progress bar).
 CHUNK_PATH_PERIODS = 2**22
+#: Dates per pass of the two-agent kernel (its work arrays are this wide).
+PERIODS_PER_PASS = 64
 
 # Status codes written by the kernels (0 = fine).
 _ZERO_DENSITY = 1  # every agent gives the drawn history density zero: no price
 _NOT_FINITE = 2  # a log density is +inf or NaN (a draw on the boundary of (0, 1))
 
 _CONTINUOUS, _DISCRETE = 0, 1
+_TINY = float(np.finfo(float).tiny)  # smallest normal float
 
 
 class SimulationError(ForesightError, RuntimeError):
@@ -165,8 +183,11 @@ class _Tables:
     agent_start: np.ndarray  # (n + 1,) ranges into agent_model / agent_logprior
     agent_model: np.ndarray
     agent_logprior: np.ndarray
+    agent_prior: np.ndarray  # the same priors, not in logs (two-agent kernel)
     agent_slot: np.ndarray  # index of each entry in its belief's models (for posteriors)
     max_models: int
+    single_beta: bool  # continuous, every model one Beta (the two-agent kernel applies)
+    agent_prior_min: float  # smallest positive prior of any agent
 
 
 def _kind(model) -> int:
@@ -221,12 +242,12 @@ def _tables(economy: ExchangeEconomy, extra_models=()) -> _Tables:
                     j = int(np.searchsorted(grid, v))
                     table[k, j] = np.logaddexp(table[k, j], math.log(p))
     a_arr, b_arr = np.array(a, dtype=float), np.array(b, dtype=float)
-    agent_start, agent_model, agent_logprior, agent_slot = [0], [], [], []
+    agent_start, agent_model, agent_prior, agent_slot = [0], [], [], []
     for belief in economy.beliefs:
         for k, (m, w) in enumerate(zip(belief.models, belief.prior, strict=True)):
             if w > 0:
                 agent_model.append(models.index(m))
-                agent_logprior.append(math.log(w))
+                agent_prior.append(float(w))
                 agent_slot.append(k)
         agent_start.append(len(agent_model))
     return _Tables(
@@ -241,9 +262,12 @@ def _tables(economy: ExchangeEconomy, extra_models=()) -> _Tables:
         table=table,
         agent_start=np.array(agent_start, dtype=np.int64),
         agent_model=np.array(agent_model, dtype=np.int64),
-        agent_logprior=np.array(agent_logprior, dtype=float),
+        agent_logprior=np.array([math.log(w) for w in agent_prior], dtype=float),
+        agent_prior=np.array(agent_prior, dtype=float),
         agent_slot=np.array(agent_slot, dtype=np.int64),
         max_models=max(len(bl.models) for bl in economy.beliefs),
+        single_beta=kind == _CONTINUOUS and len(a) == len(models) and not any(logw),
+        agent_prior_min=min(agent_prior),
     )
 
 
@@ -551,58 +575,171 @@ def _fixed_log_density(log_state, log_complement, m, comp_start, comp_logw, comp
     return best + math.log(acc)
 
 
-@njit(cache=True, parallel=True)
-def _simulate_two_beta_kernel(states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
-                              shares, log_l, log_joint, log_prices, status):
-    """Fast path for two agents with fixed Beta beliefs (the lecture): scalars only.
+@njit(cache=True)
+def _learner_log_joint(i, agent_start, agent_model, agent_prior, agent_slot, loglik, m,
+                       rho_shared, scaled_only, log_joint_row, rho, posteriors, p, c0,
+                       want_post):
+    """``log pi^i`` of agent `i` at the `m` dates of one pass, by Bayes on the whole history.
 
-    The same arithmetic as :func:`_simulate_kernel` in the same order, so the
-    results are identical; it exists because keeping the two log densities,
-    log weights and shares in registers is ~1.4x faster than the general loop.
+    ``loglik[j, k]`` is model j's cumulative log-likelihood ``l_j`` at date
+    ``c0 + k``; ``log pi = r + log sum_j w_j exp(l_j - r)`` with ``r = max_j l_j``
+    (:func:`~foresight.derivations.blume_easley.mixture_density_in_logs`).  Two
+    models need one exponential, ``exp(-|l_a - l_b|)`` (kept in `rho`, and
+    reused when `rho_shared`: the other agent has the same two models).  With
+    `scaled_only` (two models) the row gets ``S = sum_j w_j exp(l_j - r)``, not
+    its log.
     """
-    n_paths, n_periods = states.shape
+    j0, j1 = agent_start[i], agent_start[i + 1]
+    if j1 - j0 == 1:  # fixed belief: its model's log-likelihood
+        row = loglik[agent_model[j0]]
+        for k in range(m):
+            log_joint_row[k] = row[k]
+        if want_post:
+            for k in range(m):
+                posteriors[p, c0 + k, i, agent_slot[j0]] = 1.0
+        return
+    if j1 - j0 == 2:
+        la, lb = loglik[agent_model[j0]], loglik[agent_model[j0 + 1]]
+        wa, wb = agent_prior[j0], agent_prior[j0 + 1]
+        if not rho_shared:
+            for k in range(m):
+                rho[k] = scaled_likelihood(min(la[k], lb[k]), max(la[k], lb[k]))
+        for k in range(m):
+            top = la[k] >= lb[k]  # selects, not branches: the likelier model flips often
+            ra = 1.0 if top else rho[k]
+            rb = rho[k] if top else 1.0
+            mix = wa * ra + wb * rb
+            if scaled_only:
+                log_joint_row[k] = mix
+            else:
+                log_joint_row[k] = log_mixture_density(la[k] if top else lb[k], mix)
+            if want_post:
+                posteriors[p, c0 + k, i, agent_slot[j0]] = mixture_posterior(wa, ra, mix)
+                posteriors[p, c0 + k, i, agent_slot[j0 + 1]] = mixture_posterior(wb, rb, mix)
+        return
+    for k in range(m):
+        ref = -math.inf
+        for j in range(j0, j1):
+            ref = max(ref, loglik[agent_model[j], k])
+        mix = 0.0
+        for j in range(j0, j1):
+            mix += agent_prior[j] * scaled_likelihood(loglik[agent_model[j], k], ref)
+        log_joint_row[k] = log_mixture_density(ref, mix)
+        if want_post:
+            for j in range(j0, j1):
+                posteriors[p, c0 + k, i, agent_slot[j]] = mixture_posterior(
+                    agent_prior[j], scaled_likelihood(loglik[agent_model[j], k], ref), mix)
+
+
+@njit(cache=True, parallel=True)
+def _simulate_two_agent_beta_kernel(states, a, b, log_beta, agent_start, agent_model, agent_prior,
+                                    agent_slot, rho_shared, block, log_pareto, gamma,
+                                    log_discount, aggregate, shares, log_l, log_joint, posteriors,
+                                    log_prices, status):
+    """Fast path for two agents whose models are single Betas (fixed or learning).
+
+    Each model's cumulative log-likelihood ``l_j(s^t)`` is a running sum of
+    ``beta_log_density_from_logs``; a learner's ``log pi^i_t`` is
+    ``log sum_j w_j exp(l_j)`` (the product of its one-step predictive
+    densities, :func:`~foresight.derivations.blume_easley.bayesian_learning`),
+    so no exponential or logarithm sits on the chain from one date to the next.
+    Dates are processed in passes of :data:`PERIODS_PER_PASS` (all ``log s``,
+    then all ``l_j``, then each agent's ``log pi``, then shares and outputs), so
+    the libm calls of different dates are independent and overlap in the CPU.
+
+    Fixed beliefs: the same arithmetic in the same order as
+    :func:`_simulate_kernel` (identical results).  Learners: the batch form of
+    Bayes' law instead of the general kernel's predictive chain, equal to
+    rounding (``tests/test_numerics_be.py``).  Paths go in blocks of `block`
+    to :func:`numba.prange`; the loop body is a plain function
+    (:func:`_two_agent_paths`), which keeps numba's parallel passes (and the
+    cold compile) short.
+    """
+    n_paths = states.shape[0]
+    n_blocks = (n_paths + block - 1) // block
+    for blk in prange(n_blocks):
+        _two_agent_paths(blk * block, min(n_paths, (blk + 1) * block), states, a, b, log_beta,
+                         agent_start, agent_model, agent_prior, agent_slot, rho_shared,
+                         log_pareto, gamma, log_discount, aggregate, shares, log_l, log_joint,
+                         posteriors, log_prices, status)
+
+
+@njit(cache=True)
+def _two_agent_paths(lo, hi, states, a, b, log_beta, agent_start, agent_model, agent_prior,
+                     agent_slot, rho_shared, log_pareto, gamma, log_discount, aggregate, shares,
+                     log_l, log_joint, posteriors, log_prices, status):
+    """Paths ``lo:hi`` of :func:`_simulate_two_agent_beta_kernel` (work arrays allocated once)."""
+    n_periods = states.shape[1]
+    n_models = a.shape[0]
     want_shares = shares.shape[0] > 0
     want_log_l = log_l.shape[0] > 0
     want_joint = log_joint.shape[0] > 0
+    want_post = posteriors.shape[0] > 0
     want_prices = log_prices.shape[0] > 0
-    for p in prange(n_paths):
-        logpi0 = 0.0
-        logpi1 = 0.0
+    width = min(PERIODS_PER_PASS, n_periods)
+    # Both agents learn over the same two models, so their densities share the
+    # reference r: shares and log l_t need only log pi^0 - log pi^1.
+    relative = rho_shared and not (want_joint or want_prices)
+    work = np.empty((5 + n_models, width))
+    log_state, log_complement, rho, logpi0, logpi1 = work[0], work[1], work[2], work[3], work[4]
+    loglik = work[5:]
+    running = np.empty(n_models)
+    for p in range(lo, hi):
+        running[:] = 0.0
         code = 0
-        for t in range(n_periods):
-            x = states[p, t]
-            if not (0.0 < x < 1.0):
-                code = _NOT_FINITE
+        for c0 in range(0, n_periods, width):
+            m = min(n_periods - c0, width)
+            draws = states[p, c0:c0 + m]
+            for k in range(m):
+                if not (0.0 < draws[k] < 1.0):
+                    code = _NOT_FINITE
+                    m = k
+                    break
+            for k in range(m):
+                x = draws[k]
+                log_state[k] = math.log(x)
+                # 1 - x is exact for x >= 1/2, relative error <= eps/2 below
+                log_complement[k] = math.log(1.0 - x)
+            for j in range(n_models):
+                aj, bj, lbj, acc, row = a[j], b[j], log_beta[j], running[j], loglik[j]
+                for k in range(m):
+                    acc += beta_log_density_from_logs(log_state[k], log_complement[k], aj, bj,
+                                                      lbj)
+                    row[k] = acc
+                running[j] = acc
+            _learner_log_joint(0, agent_start, agent_model, agent_prior, agent_slot, loglik, m,
+                               False, relative, logpi0, rho, posteriors, p, c0, want_post)
+            _learner_log_joint(1, agent_start, agent_model, agent_prior, agent_slot, loglik, m,
+                               rho_shared, relative, logpi1, rho, posteriors, p, c0,
+                               want_post)
+            if relative:  # one log for both: log pi^0 - log pi^1 = log(S_0 / S_1)
+                for k in range(m):
+                    logpi0[k] = log_mixture_density(0.0, logpi0[k] / logpi1[k])
+                    logpi1[k] = 0.0
+            for k in range(m):
+                t = c0 + k
+                z0 = log_allocation_weight(log_pareto[0], logpi0[k], gamma)
+                z1 = log_allocation_weight(log_pareto[1], logpi1[k], gamma)
+                gap = z1 - z0
+                if not (z0 < math.inf and z1 < math.inf and gap == gap):
+                    code = _NOT_FINITE
+                    break
+                big, small = consumption_shares_from_weight_gap(-abs(gap))
+                low = gap <= 0.0  # agent 0 has the larger weight
+                if want_shares:
+                    shares[p, t, 0] = big if low else small
+                    shares[p, t, 1] = small if low else big
+                if want_log_l:
+                    log_l[p, t] = logpi0[k] - logpi1[k]
+                if want_joint:
+                    log_joint[p, t, 0] = logpi0[k]
+                    log_joint[p, t, 1] = logpi1[k]
+                if want_prices:
+                    log_prices[p, t] = log_state_price(
+                        float(t), log_discount, (z0 if low else z1) - math.log(big), gamma,
+                        aggregate)
+            if code != 0:
                 break
-            log_state = math.log(x)
-            log_complement = math.log(1.0 - x)  # as accurate as log1p(-x) on (0, 1)
-            logpi0 += beta_log_density_from_logs(log_state, log_complement, a[0], b[0],
-                                                 log_beta[0])
-            logpi1 += beta_log_density_from_logs(log_state, log_complement, a[1], b[1],
-                                                 log_beta[1])
-            z0 = log_allocation_weight(log_pareto[0], logpi0, gamma)
-            z1 = log_allocation_weight(log_pareto[1], logpi1, gamma)
-            gap = z1 - z0
-            if not (z0 < math.inf and z1 < math.inf and gap == gap):
-                code = _NOT_FINITE
-                break
-            if gap <= 0.0:
-                big, small = consumption_shares_from_weight_gap(gap)
-                share0, share1, zbig = big, small, z0
-            else:
-                big, small = consumption_shares_from_weight_gap(-gap)
-                share0, share1, zbig = small, big, z1
-            if want_shares:
-                shares[p, t, 0] = share0
-                shares[p, t, 1] = share1
-            if want_log_l:
-                log_l[p, t] = logpi0 - logpi1
-            if want_joint:
-                log_joint[p, t, 0] = logpi0
-                log_joint[p, t, 1] = logpi1
-            if want_prices:
-                log_prices[p, t] = log_state_price(float(t), log_discount, zbig - math.log(big),
-                                                   gamma, aggregate)
         status[p] = code
 
 
@@ -721,6 +858,13 @@ def _validate_outputs(outputs) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _validate_kernel(kernel) -> bool:
+    """True for ``"auto"`` (fast paths allowed), False for ``"general"``."""
+    if kernel not in ("auto", "general"):
+        raise ParameterError("kernel", kernel, "'auto' or 'general'")
+    return kernel == "auto"
+
+
 def _check_domain(nature, tables: _Tables) -> None:
     nature_kind = _kind(nature) if not isinstance(nature, DiscreteStates) else _DISCRETE
     if nature_kind != tables.kind:
@@ -770,8 +914,8 @@ def _allocate_outputs(outputs, n_paths, n_periods, n, k):
 
 
 def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, seed,
-             outputs=("shares", "log_likelihood_ratio"), progress: bool = False
-             ) -> SimulationResult:
+             outputs=("shares", "log_likelihood_ratio"), progress: bool = False,
+             kernel: str = "auto") -> SimulationResult:
     """Simulate `n_paths` histories of `n_periods` draws and the economy along them.
 
     Parameters
@@ -790,6 +934,10 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
         Any of :data:`OUTPUTS`; the others are returned as None.
     progress : bool
         Show a tqdm bar (advances per chunk of paths).
+    kernel : {"auto", "general"}
+        ``"auto"`` takes the fastest kernel for the economy; ``"general"``
+        forces the general kernel (learners carried by the predictive chain),
+        a second route for checks.  Results agree to rounding.
 
     Returns
     -------
@@ -819,6 +967,7 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
     n_paths = require_positive_int("n_paths", n_paths)
     n_periods = require_positive_int("n_periods", n_periods)
     outputs = _validate_outputs(outputs)
+    fast_paths = _validate_kernel(kernel)
     from foresight.numerics.montecarlo import _Seed
 
     _Seed.parse(seed)  # validates the seed before any work
@@ -841,7 +990,7 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
             rows = states[lo:hi]
             _fill_blocks(rows, seed, lo // PATHS_PER_STREAM,
                          lambda rng, r: r.__setitem__(slice(None), _draw(nature, rng, r.shape)))
-            _run_kernel(economy, tables, rows, arrays, lo, hi, status)
+            _run_kernel(economy, tables, rows, arrays, lo, hi, status, fast_paths=fast_paths)
             bar.update(hi - lo)
     finally:
         bar.close()
@@ -852,27 +1001,39 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
     )
 
 
-def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status) -> None:
-    """Simulate paths ``lo:hi`` (their states `rows`) into the output `arrays`."""
+def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
+                fast_paths: bool = True) -> None:
+    """Simulate paths ``lo:hi`` (their states `rows`) into the output `arrays`.
+
+    `fast_paths` False sends every economy to the general kernel (tests
+    compare the specialised kernels with it on the same draws).
+    """
     index = (_state_index(rows, tables.grid) if tables.kind == _DISCRETE
              else np.zeros((0, 0), dtype=np.int64))
     log_pareto = np.log(np.asarray(economy.pareto_weights, dtype=float))
     common = (float(economy.gamma), math.log(economy.discount),
               float(economy.aggregate_endowment))
-    # Fixed beliefs on continuous states: a kernel without the learning machinery.
-    fixed = tables.kind == _CONTINUOUS and tables.agent_model.shape[0] == economy.n_agents
-    if fixed and arrays["posteriors"].shape[0] > 0:
-        for i in range(economy.n_agents):  # one model each: posterior one on it
-            arrays["posteriors"][lo:hi, :, i, tables.agent_slot[i]] = 1.0
-    single_beta = bool(np.all(np.diff(tables.comp_start) == 1))
-    if fixed and economy.n_agents == 2 and single_beta:
-        c = tables.comp_start[tables.agent_model]
-        _simulate_two_beta_kernel(
-            rows, tables.comp_a[c], tables.comp_b[c], tables.comp_lbeta[c], log_pareto, *common,
-            *(_chunk(arrays[name], lo, hi) for name in OUTPUTS if name != "posteriors"),
-            status[lo:hi],
+    continuous = fast_paths and tables.kind == _CONTINUOUS
+    # Two agents, single-Beta models, fixed or learning.  Priors below the
+    # smallest normal float would make the scaled mixture sum lose precision.
+    if (fast_paths and tables.single_beta and economy.n_agents == 2
+            and tables.agent_prior_min >= _TINY):
+        c = tables.comp_start[:-1]
+        start, model = tables.agent_start, tables.agent_model
+        pairs = model.tolist()
+        rho_shared = bool(start[1] - start[0] == 2 and start[2] - start[1] == 2
+                          and set(pairs[0:2]) == set(pairs[2:4]))
+        block = max(1, min(16, (hi - lo) // (4 * _n_threads())))
+        _simulate_two_agent_beta_kernel(
+            rows, tables.comp_a[c], tables.comp_b[c], tables.comp_lbeta[c], start, model,
+            tables.agent_prior, tables.agent_slot, rho_shared, block, log_pareto, *common,
+            *(_chunk(arrays[name], lo, hi) for name in OUTPUTS), status[lo:hi],
         )
-    elif fixed:
+    # Fixed beliefs on continuous states: a kernel without the learning machinery.
+    elif continuous and tables.agent_model.shape[0] == economy.n_agents:
+        if arrays["posteriors"].shape[0] > 0:
+            for i in range(economy.n_agents):  # one model each: posterior one on it
+                arrays["posteriors"][lo:hi, :, i, tables.agent_slot[i]] = 1.0
         _simulate_fixed_kernel(
             rows, tables.comp_start, tables.comp_logw, tables.comp_a, tables.comp_b,
             tables.comp_lbeta, tables.agent_model, log_pareto, *common,
@@ -889,12 +1050,14 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status) -> None:
 
 
 def simulate_on_states(economy: ExchangeEconomy, states, *,
-                       outputs=("shares", "log_likelihood_ratio")) -> SimulationResult:
+                       outputs=("shares", "log_likelihood_ratio"),
+                       kernel: str = "auto") -> SimulationResult:
     """Run the simulator on given draws ``states`` (N, T) instead of sampling them.
 
     For comparisons on the same draws (other implementations, other
     economies) and for timing the kernels alone.  Continuous beliefs need
     states in (0, 1); DiscreteStates beliefs need states among their values.
+    `outputs` and `kernel` as in :func:`simulate`.
 
     Examples
     --------
@@ -903,6 +1066,9 @@ def simulate_on_states(economy: ExchangeEconomy, states, *,
     >>> r = simulate_on_states(e, np.array([[0.5, 0.25]]))
     >>> [round(float(v), 6) for v in r.log_likelihood_ratio[0]]
     [0.084141, 1.473484]
+    >>> g = simulate_on_states(e, np.array([[0.5, 0.25]]), kernel="general")
+    >>> bool((g.log_likelihood_ratio == r.log_likelihood_ratio).all())
+    True
     """
     if not isinstance(economy, ExchangeEconomy):
         raise ParameterError("economy", type(economy).__name__, "an ExchangeEconomy")
@@ -913,11 +1079,12 @@ def simulate_on_states(economy: ExchangeEconomy, states, *,
     if not np.isfinite(states).all():
         raise ParameterError("states", "non-finite values", "finite numbers")
     outputs = _validate_outputs(outputs)
+    fast_paths = _validate_kernel(kernel)
     tables = _tables(economy)
     n_paths, n_periods = states.shape
     arrays = _allocate_outputs(outputs, n_paths, n_periods, economy.n_agents, tables.max_models)
     status = np.zeros(n_paths, dtype=np.int64)
-    _run_kernel(economy, tables, states, arrays, 0, n_paths, status)
+    _run_kernel(economy, tables, states, arrays, 0, n_paths, status, fast_paths=fast_paths)
     _raise_on_status(status, states, None)
     return SimulationResult(
         economy=economy, nature=None, seed=None, n_paths=n_paths, n_periods=n_periods,

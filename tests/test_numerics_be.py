@@ -182,6 +182,8 @@ def test_boundary_draws_raise_instead_of_nan():
     (lambda e: nb.simulate(e, "gamma(1,1)", 10, 10, seed=0), None),
     (lambda e: nb.lecture_economy(F, G, pareto_weight=1.0), "pareto_weight"),
     (lambda e: nb.simulate(e, H, 10**6, 10**4, seed=0, outputs=ALL), "n_paths x n_periods"),
+    (lambda e: nb.simulate(e, H, 10, 10, seed=0, kernel="fast"), "kernel"),
+    (lambda e: nb.simulate_on_states(e, np.full((2, 2), 0.5), kernel=None), "kernel"),
 ])
 def test_validation_errors_name_the_parameter(call, name):
     econ = nb.lecture_economy(F, G)
@@ -318,8 +320,97 @@ def test_fast_paths_equal_the_general_kernel():
     for name in ("shares", "log_likelihood_ratio", "log_joint_density", "log_prices"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     np.testing.assert_array_equal(b.posteriors[:, :, 0], np.broadcast_to([0.0, 1.0], (40, 30, 2)))
+    general = nb.simulate_on_states(fixed, states, outputs=ALL, kernel="general")
+    for name in ALL:  # fixed beliefs: the same arithmetic in the same order
+        np.testing.assert_array_equal(getattr(a, name), getattr(general, name))
     c = nb.simulate_on_states(three, states, outputs=ALL)
     d = nb.simulate_on_states(three_learning, states, outputs=ALL)  # general kernel
     np.testing.assert_allclose(c.shares, d.shares, atol=1e-14)
     np.testing.assert_allclose(c.log_prices, d.log_prices, atol=1e-12)
     assert np.array_equal(nb.simulate(fixed, H, 40, 30, seed=8, outputs=ALL).shares, a.shares)
+
+
+# --------------------------------------------------------------------------- two-agent fast path
+
+_F2, _G2, _H2 = Beta(1.5, 1), Beta(1, 1.5), Beta(1.2, 1.1)
+_TWO_AGENT_ECONOMIES = {
+    # Exercise 23.2: both learn over the same pair (one exponential shared)
+    "same pair": ExchangeEconomy((Belief((_F2, _G2), (0.3, 0.7)), Belief((_F2, _G2), (0.7, 0.3))),
+                                 (0.5, 0.5)),
+    # same pair listed in the other order, CRRA, discount, endowments
+    "same pair reversed, crra": ExchangeEconomy(
+        (Belief((_F2, _G2), (0.2, 0.8)), Belief((_G2, _F2), (0.6, 0.4))), (0.3, 0.7), gamma=2.0,
+        discount=0.9, endowment_intercepts=(0.0, 1.0), endowment_slopes=(1.0, -1.0)),
+    # Exercise 23.4: two models against three (prior zero on h dropped for agent 1)
+    "two vs three models": ExchangeEconomy(
+        (Belief((_F2, _G2, _H2), (0.5, 0.5, 0.0)), Belief((_F2, _G2, _H2), (0.2, 0.3, 0.5))),
+        (0.4, 0.6), gamma=0.5),
+    "different pairs": ExchangeEconomy(
+        (Belief((_F2, _G2), (0.5, 0.5)), Belief((_G2, _H2), (0.9, 0.1))), (0.5, 0.5)),
+    "fixed vs learner": ExchangeEconomy((fixed_belief(_H2), Belief((_F2, _G2), (0.4, 0.6))),
+                                        (0.5, 0.5), discount=0.95),
+}
+
+
+@pytest.mark.parametrize("name", list(_TWO_AGENT_ECONOMIES))
+def test_two_agent_fast_path_equals_the_general_kernel(name, monkeypatch):
+    """Learners on single-Beta models take the batch-Bayes kernel; the general kernel
+    (predictive chain) on the same draws agrees to rounding.  150 dates span three
+    passes of PERIODS_PER_PASS; 37 paths are not a multiple of any block size."""
+    econ = _TWO_AGENT_ECONOMIES[name]
+    states = nb.sample_states(Mixture((0.5, 0.5), (_F2, _H2)), 37, 150, seed=4)
+    calls = []
+    fast_kernel = nb._simulate_two_agent_beta_kernel
+
+    def spy(*args):
+        calls.append(1)
+        return fast_kernel(*args)
+
+    monkeypatch.setattr(nb, "_simulate_two_agent_beta_kernel", spy)
+    fast = nb.simulate_on_states(econ, states, outputs=ALL)
+    assert calls, "the two-agent kernel was not used"
+    general = nb.simulate_on_states(econ, states, outputs=ALL, kernel="general")
+    assert len(calls) == 1
+    for key in ("log_likelihood_ratio", "log_joint_density", "log_prices"):
+        np.testing.assert_allclose(getattr(fast, key), getattr(general, key), rtol=1e-13,
+                                   atol=1e-12)
+    np.testing.assert_allclose(fast.shares, general.shares, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(fast.posteriors, general.posteriors, rtol=0, atol=1e-13)
+    assert np.abs(fast.log_joint_density).max() > 5.0  # histories far from the start
+    assert np.ptp(fast.shares[..., 0]) > 0.1  # shares moved
+    # without log pi or prices (learners on one pair: log pi^1 - log pi^2 only)
+    light = nb.simulate_on_states(econ, states, outputs=("shares", "log_likelihood_ratio"))
+    np.testing.assert_allclose(light.log_likelihood_ratio, general.log_likelihood_ratio,
+                               rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(light.shares, general.shares, rtol=0, atol=1e-14)
+
+
+def test_two_agent_fast_path_boundary_draw_raises():
+    econ = _TWO_AGENT_ECONOMIES["same pair"]
+    states = nb.sample_states(_F2, 5, 100, seed=1)
+    states[3, 70] = 1.0  # in the second pass of dates
+    with pytest.raises(nb.SimulationError, match="path 3: .*boundary"):
+        nb.simulate_on_states(econ, states)
+    states[3, 70] = 0.5
+    states[4, 0] = 0.0
+    with pytest.raises(nb.SimulationError, match="path 4: .*boundary"):
+        nb.simulate_on_states(econ, states)
+
+
+def test_mixture_density_kernels_against_logsumexp():
+    from foresight.numerics.generated.blume_easley import (
+        log_mixture_density,
+        mixture_posterior,
+        scaled_likelihood,
+    )
+
+    rng = np.random.default_rng(0)
+    ell = rng.normal(0, 300, size=3)  # exp(ell) alone would overflow or underflow
+    w = np.array([0.2, 0.3, 0.5])
+    ref = ell.max()
+    rho = np.array([scaled_likelihood(v, ref) for v in ell])
+    mix = float(w @ rho)
+    exact = logsumexp(ell, b=w)
+    assert log_mixture_density(ref, mix) == pytest.approx(exact, rel=1e-15, abs=1e-12)
+    post = [mixture_posterior(wk, rk, mix) for wk, rk in zip(w, rho, strict=True)]
+    np.testing.assert_allclose(post, np.exp(np.log(w) + ell - exact), atol=1e-15)

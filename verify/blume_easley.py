@@ -394,8 +394,12 @@ def learning_limits_exercise_23_2():
             basis=f"convergence rate exp(-T KL(f||g)), KL = {gap:.4g}, T = {n_periods}",
             name=f"blume_easley.learning_limit_prior_{prior1}_{prior2}",
         ))
+        # The general kernel multiplies one-step predictives (the chain rule); the
+        # check recomputes the joint density as a prior-weighted product of likelihoods.
+        chain = simulate(econ, f, 20, n_periods, seed=7, outputs=("log_joint_density",),
+                         kernel="general")
         results.append(check_joint_density_chain_rule(
-            sim.states[:20], sim.log_joint_density[:20, :, 0], econ.beliefs[0],
+            chain.states, chain.log_joint_density[:, :, 0], econ.beliefs[0],
             name=f"blume_easley.joint_density_chain_rule_prior_{prior1}",
         ))
     return results
