@@ -488,6 +488,33 @@ def _allocate(z, n, shares_row, want_lse):
     return lse
 
 
+@njit(cache=True, inline="always")
+def _record_date(p, t, logpi, z, row, shares, log_l, log_joint, log_prices, log_discount, gamma,
+                 aggregate):
+    """Allocate date `t` of path `p` from the log weights `z`; write the requested outputs.
+
+    Shared by the general and the fixed-belief kernels so both produce the same
+    numbers from the same joint densities `logpi`.  Returns ``_ZERO_DENSITY``
+    when every agent gives the history probability zero, else 0.
+    """
+    n = z.shape[0]
+    want_prices = log_prices.shape[0] > 0
+    lse = _allocate(z, n, row, want_prices)
+    if not (lse > -math.inf):
+        return _ZERO_DENSITY
+    if shares.shape[0] > 0:
+        for i in range(n):
+            shares[p, t, i] = row[i]
+    if log_l.shape[0] > 0:
+        log_l[p, t] = logpi[0] - logpi[1]
+    if log_joint.shape[0] > 0:
+        for i in range(n):
+            log_joint[p, t, i] = logpi[i]
+    if want_prices:
+        log_prices[p, t] = log_state_price(float(t), log_discount, lse, gamma, aggregate)
+    return 0
+
+
 @njit(cache=True, parallel=True)
 def _simulate_kernel(states, state_index, kind, comp_start, comp_logw, comp_a, comp_b, comp_lbeta,
                      table, agent_start, agent_model, agent_logprior, agent_slot, log_pareto,
@@ -496,11 +523,7 @@ def _simulate_kernel(states, state_index, kind, comp_start, comp_logw, comp_a, c
     n_paths, n_periods = states.shape
     n = agent_start.shape[0] - 1
     n_models = comp_start.shape[0] - 1 if kind == 0 else table.shape[0]
-    want_shares = shares.shape[0] > 0
-    want_log_l = log_l.shape[0] > 0
-    want_joint = log_joint.shape[0] > 0
     want_post = posteriors.shape[0] > 0
-    want_prices = log_prices.shape[0] > 0
     n_prior = agent_logprior.shape[0]
     # Work arrays allocated once (allocating inside the parallel loop costs
     # more than the arithmetic of a short path).
@@ -533,25 +556,15 @@ def _simulate_kernel(states, state_index, kind, comp_start, comp_logw, comp_a, c
                     code = _NOT_FINITE
             if code != 0:
                 break
-            lse = _allocate(z, n, row, want_prices)
-            if not (lse > -math.inf):
-                code = _ZERO_DENSITY
+            code = _record_date(p, t, logpi, z, row, shares, log_l, log_joint, log_prices,
+                                log_discount, gamma, aggregate)
+            if code != 0:
                 break
-            if want_shares:
-                for i in range(n):
-                    shares[p, t, i] = row[i]
-            if want_log_l:
-                log_l[p, t] = logpi[0] - logpi[1]
-            if want_joint:
-                for i in range(n):
-                    log_joint[p, t, i] = logpi[i]
             if want_post:
                 for i in range(n):
                     j0 = agent_start[i]
                     for j in range(j0, agent_start[i + 1]):
                         posteriors[p, t, i, agent_slot[j]] = math.exp(logpost[j])
-            if want_prices:
-                log_prices[p, t] = log_state_price(float(t), log_discount, lse, gamma, aggregate)
         status[p] = code
 
 
@@ -754,10 +767,6 @@ def _simulate_fixed_kernel(states, comp_start, comp_logw, comp_a, comp_b, comp_l
     """
     n_paths, n_periods = states.shape
     n = agent_model.shape[0]
-    want_shares = shares.shape[0] > 0
-    want_log_l = log_l.shape[0] > 0
-    want_joint = log_joint.shape[0] > 0
-    want_prices = log_prices.shape[0] > 0
     work_all = np.empty((n_paths, 3, n))
     for p in prange(n_paths):
         logpi = work_all[p, 0]
@@ -780,20 +789,10 @@ def _simulate_fixed_kernel(states, comp_start, comp_logw, comp_a, comp_b, comp_l
                     code = _NOT_FINITE
             if code != 0:
                 break
-            lse = _allocate(z, n, row, want_prices)
-            if not (lse > -math.inf):
-                code = _ZERO_DENSITY
+            code = _record_date(p, t, logpi, z, row, shares, log_l, log_joint, log_prices,
+                                log_discount, gamma, aggregate)
+            if code != 0:
                 break
-            if want_shares:
-                for i in range(n):
-                    shares[p, t, i] = row[i]
-            if want_log_l:
-                log_l[p, t] = logpi[0] - logpi[1]
-            if want_joint:
-                for i in range(n):
-                    log_joint[p, t, i] = logpi[i]
-            if want_prices:
-                log_prices[p, t] = log_state_price(float(t), log_discount, lse, gamma, aggregate)
         status[p] = code
 
 
