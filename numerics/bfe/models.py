@@ -55,6 +55,24 @@ __all__ = ["CapacityModel", "QualityLadderModel", "LadderModel"]
 # ----------------------------------------------------------------- numba loops
 
 
+@njit(cache=True, inline="always")
+def _ladder_maximise(expected, profit, beta, delta, cost, a_max, values, policy):
+    """Optimal investment and value at every ladder state of one node.
+
+    ``expected[x]`` is the expected continuation value at state ``x``; a move
+    off the ladder's ends is suppressed (the neighbour index is clamped, so it
+    is a stay).  Writes ``values`` and ``policy`` (one entry per state).
+    """
+    n_x = expected.shape[0]
+    for x in range(n_x):
+        wd = expected[max(x - 1, 0)]
+        ws = expected[x]
+        wu = expected[min(x + 1, n_x - 1)]
+        a = optimal_investment(wd, ws, wu, beta, delta, cost, a_max)
+        policy[x] = a
+        values[x] = profit[x] + bellman_objective(a, wd, ws, wu, beta, delta, cost)
+
+
 @njit(cache=True)
 def _ladder_bellman_step(z_index, profit, child_values, chain, beta, delta, cost, a_max):
     """One backward step on a batch of nodes: values and optimal investment.
@@ -75,13 +93,7 @@ def _ladder_bellman_step(z_index, profit, child_values, chain, beta, delta, cost
             for j in range(n_agg):
                 acc += chain[row, j] * child_values[k, j, x]
             expected[x] = acc
-        for x in range(n_x):
-            wd = expected[max(x - 1, 0)]
-            ws = expected[x]
-            wu = expected[min(x + 1, n_x - 1)]
-            a = optimal_investment(wd, ws, wu, beta, delta, cost, a_max)
-            policy[k, x] = a
-            values[k, x] = profit[k, x] + bellman_objective(a, wd, ws, wu, beta, delta, cost)
+        _ladder_maximise(expected, profit[k], beta, delta, cost, a_max, values[k], policy[k])
     return values, policy
 
 
@@ -120,14 +132,8 @@ def _ladder_tree(z_all, profit, frozen, root_state, chain, weights, beta, delta,
                     else:
                         acc += chain[row, j] * values[offsets[k + 1] + i * n_agg + j, x]
                 expected[x] = acc
-            for x in range(n_x):
-                wd = expected[max(x - 1, 0)]
-                ws = expected[x]
-                wu = expected[min(x + 1, n_x - 1)]
-                a = optimal_investment(wd, ws, wu, beta, delta, cost, a_max)
-                policy[node, x] = a
-                values[node, x] = profit[node, x] + bellman_objective(a, wd, ws, wu, beta,
-                                                                      delta, cost)
+            _ladder_maximise(expected, profit[node], beta, delta, cost, a_max, values[node],
+                             policy[node])
     states = np.zeros((n_total, n_x))
     states[0] = root_state
     pushed = np.empty(n_x)
