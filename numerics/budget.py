@@ -31,23 +31,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
 from foresight.derivations.blume_easley import ExchangeEconomy
 from foresight.errors import ParameterError, require_positive_int, require_probability_vector
-from foresight.numerics.blume_easley import (
-    _CONTINUOUS,
-    SimulationError,
-    _allocate,
-    _draw,
-    _fill_blocks,
-    _model_log_densities,
-    _predictive_update,
-    _state_index,
-    _tables,
-)
+from foresight.numerics.blume_easley import _draw, _fill_blocks, _tables, simulate_on_states
 from foresight.numerics.event_tree import tail_bound
-from foresight.numerics.generated.blume_easley import log_allocation_weight, log_state_price
 
 __all__ = ["BudgetResiduals", "budget_residuals"]
 
@@ -76,62 +64,6 @@ class BudgetResiduals:
     tail_bound: float
     n_histories: int
     horizon: int
-
-
-@njit(cache=True, parallel=True)
-def _budget_kernel(states, state_index, kind, comp_start, comp_logw, comp_a, comp_b, comp_lbeta,
-                   table, agent_start, agent_model, agent_logprior, log_pareto, log_proposal,
-                   gamma, log_discount, aggregate, intercepts, slopes, per_history, per_date,
-                   status):
-    n_hist, horizon = states.shape
-    n = agent_start.shape[0] - 1
-    n_models = comp_start.shape[0] - 1 if kind == 0 else table.shape[0]
-    n_prior = agent_logprior.shape[0]
-    dens_all = np.empty((n_hist, n_models))
-    logpost_all = np.empty((n_hist, n_prior))
-    scratch_all = np.empty((n_hist, n_prior))
-    work_all = np.empty((n_hist, 3, n))
-    for h in prange(n_hist):
-        dens = dens_all[h]
-        logpost = logpost_all[h]
-        logpost[:] = agent_logprior
-        scratch = scratch_all[h]
-        logpi = work_all[h, 0]
-        logpi[:] = 0.0
-        z = work_all[h, 1]
-        row = work_all[h, 2]
-        code = 0
-        for t in range(horizon):
-            x = states[h, t]
-            if kind == 0 and not (0.0 < x < 1.0):
-                code = 2
-                break
-            _model_log_densities(x, state_index[h, t] if kind == 1 else 0, kind, comp_start,
-                                 comp_logw, comp_a, comp_b, comp_lbeta, table, dens)
-            qmax = -math.inf
-            for i in range(n):
-                logpi[i] += _predictive_update(i, agent_start, agent_model, logpost, dens,
-                                               scratch)
-                z[i] = log_allocation_weight(log_pareto[i], logpi[i], gamma)
-                if log_proposal[i] + logpi[i] > qmax:
-                    qmax = log_proposal[i] + logpi[i]
-                if not (z[i] < math.inf):
-                    code = 2
-            if code != 0 or qmax == -math.inf:
-                code = 2 if code != 0 else 1
-                break
-            acc = 0.0
-            for i in range(n):
-                acc += math.exp(log_proposal[i] + logpi[i] - qmax)
-            log_q = qmax + math.log(acc)
-            lse = _allocate(z, n, row, True)
-            weight = math.exp(log_state_price(float(t), log_discount, lse, gamma, aggregate)
-                              - log_q)
-            for i in range(n):
-                term = weight * (aggregate * row[i] - (intercepts[i] + slopes[i] * x))
-                per_history[h, i] += term
-                per_date[h, t, i] = term
-        status[h] = code
 
 
 def budget_residuals(economy: ExchangeEconomy, n_histories: int, horizon: int, seed, *,
@@ -170,7 +102,7 @@ def budget_residuals(economy: ExchangeEconomy, n_histories: int, horizon: int, s
     from foresight.numerics.montecarlo import _Seed
 
     _Seed.parse(seed)
-    tables = _tables(economy)
+    _tables(economy)  # rejects unsupported beliefs before any drawing
     # Each history: an agent j ~ w, a model from j's prior, then iid draws.
     choices = []  # (probability, model)
     for j, belief in enumerate(economy.beliefs):
@@ -190,29 +122,30 @@ def budget_residuals(economy: ExchangeEconomy, n_histories: int, horizon: int, s
 
     states = np.empty((n_histories, horizon))
     _fill_blocks(states, seed, 0, fill)
-    index = (_state_index(states, tables.grid) if tables.kind != _CONTINUOUS
-             else np.zeros((0, 0), dtype=np.int64))
+    # The simulator gives each agent's joint density of the history and the state
+    # price on the same draws; the history's proposal density is the w-mixture of
+    # the agents' joint densities.
+    sim = simulate_on_states(economy, states,
+                             outputs=("shares", "log_joint_density", "log_prices"))
     with np.errstate(divide="ignore"):
         log_proposal = np.log(np.asarray(w, dtype=float))
-    per_history = np.zeros((n_histories, n))
-    per_date = np.zeros((n_histories, horizon, n))
-    status = np.zeros(n_histories, dtype=np.int64)
-    _budget_kernel(
-        states, index, tables.kind, tables.comp_start, tables.comp_logw, tables.comp_a,
-        tables.comp_b, tables.comp_lbeta, tables.table, tables.agent_start, tables.agent_model,
-        tables.agent_logprior, np.log(np.asarray(economy.pareto_weights, dtype=float)),
-        log_proposal, float(economy.gamma), math.log(economy.discount),
-        float(economy.aggregate_endowment), np.asarray(economy.endowment_intercepts, float),
-        np.asarray(economy.endowment_slopes, float), per_history, per_date, status,
-    )
-    if status.any():
-        raise SimulationError(
-            f"{int((status > 0).sum())} histories left the model's domain (a draw on the "
-            "boundary of (0, 1), or a history no agent deems possible)"
-        )
+    log_q = _logsumexp_last(log_proposal + sim.log_joint_density)
+    weight = np.exp(sim.log_prices - log_q)
+    endowment = (np.asarray(economy.endowment_intercepts, float)
+                 + np.asarray(economy.endowment_slopes, float) * states[..., None])
+    per_date = weight[..., None] * (economy.aggregate_endowment * sim.shares - endowment)
+    per_history = per_date.sum(axis=1)
     total = per_history.mean(axis=0)
     se = per_history.std(axis=0, ddof=1) / math.sqrt(n_histories)
     return BudgetResiduals(
         total=total, total_standard_error=se, per_date=per_date.mean(axis=0),
         tail_bound=tail_bound(economy, horizon - 1), n_histories=n_histories, horizon=horizon,
     )
+
+
+def _logsumexp_last(values: np.ndarray) -> np.ndarray:
+    """``log sum exp`` over the last axis, stable for entries of -inf."""
+    top = values.max(axis=-1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return (top + np.log(np.exp(values - top).sum(axis=-1, keepdims=True)))[..., 0]
