@@ -383,6 +383,27 @@ def sample_states(nature, n_paths: int, n_periods: int, seed) -> np.ndarray:
 
 
 @njit(cache=True, inline="always")
+def _fixed_log_density(log_state, log_complement, m, comp_start, comp_logw, comp_a, comp_b,
+                       comp_lbeta):
+    """Log density of continuous model `m` (a Beta mixture) from log s and log(1-s)."""
+    c0, c1 = comp_start[m], comp_start[m + 1]
+    if c1 - c0 == 1:
+        return comp_logw[c0] + beta_log_density_from_logs(
+            log_state, log_complement, comp_a[c0], comp_b[c0], comp_lbeta[c0])
+    best = -math.inf
+    for c in range(c0, c1):
+        v = comp_logw[c] + beta_log_density_from_logs(
+            log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c])
+        if v > best:
+            best = v
+    acc = 0.0
+    for c in range(c0, c1):
+        acc += math.exp(comp_logw[c] + beta_log_density_from_logs(
+            log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c]) - best)
+    return best + math.log(acc)
+
+
+@njit(cache=True, inline="always")
 def _model_log_densities(x, state_index, kind, comp_start, comp_logw, comp_a, comp_b,
                          comp_lbeta, table, dens):
     """Log density of every belief model at one draw (log s, log(1-s) computed once)."""
@@ -396,23 +417,8 @@ def _model_log_densities(x, state_index, kind, comp_start, comp_logw, comp_a, co
     # so log(1 - x) is as accurate as log1p(-x) for x in (0, 1).
     log_complement = math.log(1.0 - x)
     for m in range(n_models):
-        c0, c1 = comp_start[m], comp_start[m + 1]
-        if c1 - c0 == 1:
-            dens[m] = comp_logw[c0] + beta_log_density_from_logs(
-                log_state, log_complement, comp_a[c0], comp_b[c0], comp_lbeta[c0])
-        else:
-            best = -math.inf
-            for c in range(c0, c1):
-                v = comp_logw[c] + beta_log_density_from_logs(
-                    log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c])
-                if v > best:
-                    best = v
-            acc = 0.0
-            for c in range(c0, c1):
-                v = comp_logw[c] + beta_log_density_from_logs(
-                    log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c])
-                acc += math.exp(v - best)
-            dens[m] = best + math.log(acc)
+        dens[m] = _fixed_log_density(log_state, log_complement, m, comp_start, comp_logw,
+                                     comp_a, comp_b, comp_lbeta)
 
 
 @njit(cache=True, inline="always")
@@ -566,26 +572,6 @@ def _simulate_kernel(states, state_index, kind, comp_start, comp_logw, comp_a, c
                     for j in range(j0, agent_start[i + 1]):
                         posteriors[p, t, i, agent_slot[j]] = math.exp(logpost[j])
         status[p] = code
-
-
-@njit(cache=True, inline="always")
-def _fixed_log_density(log_state, log_complement, m, comp_start, comp_logw, comp_a, comp_b,
-                       comp_lbeta):
-    c0, c1 = comp_start[m], comp_start[m + 1]
-    if c1 - c0 == 1:
-        return comp_logw[c0] + beta_log_density_from_logs(
-            log_state, log_complement, comp_a[c0], comp_b[c0], comp_lbeta[c0])
-    best = -math.inf
-    for c in range(c0, c1):
-        v = comp_logw[c] + beta_log_density_from_logs(
-            log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c])
-        if v > best:
-            best = v
-    acc = 0.0
-    for c in range(c0, c1):
-        acc += math.exp(comp_logw[c] + beta_log_density_from_logs(
-            log_state, log_complement, comp_a[c], comp_b[c], comp_lbeta[c]) - best)
-    return best + math.log(acc)
 
 
 @njit(cache=True)
