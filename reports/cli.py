@@ -23,6 +23,7 @@ COMMANDS = {
     "verify": "foresight.reports.cmd_verify",
     "check-exercise": "foresight.reports.cmd_check_exercise",
     "bfe": "foresight.reports.cmd_bfe",
+    "ks": "foresight.reports.cmd_ks",
     "report": "foresight.reports.cmd_report",
     "generate": "foresight.reports.cmd_generate",
 }

@@ -474,3 +474,53 @@ def overfull_boxes(log: Path | str, threshold_pt: float = 1.0) -> list[str]:
         if m and float(m.group(1)) > threshold_pt:
             out.append(line.strip())
     return out
+
+
+def render_derivation(d, *, skip=()) -> str:
+    """A Derivation's steps as LaTeX: title (and remark), then the formula fitted to the width.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> from foresight.derivations.steps import Derivation
+    >>> d = Derivation("demo"); d.step("FOC for c_1", sp.Symbol("x") ** 2, "why")
+    >>> print(render_derivation(d))  # doctest: +NORMALIZE_WHITESPACE
+    \\textit{FOC for $c_1$} --- why
+    \\fitmath{x^{2}}
+    """
+    out = []
+    for s in d.steps:
+        if any(k in s.title for k in skip):
+            continue
+        remark = f" --- {text_math(s.remark)}" if s.remark else ""
+        out.append(f"\\textit{{{text_math(s.title)}}}{remark}\n"
+                   f"\\fitmath{{{sympy_latex(s.expr)}}}")
+    return "\n".join(out) + "\n"
+
+
+def table(header, rows, caption, label, align=None) -> str:
+    """A floating ``table``: escaped `header`, LaTeX `rows` (lists of cells), caption, label.
+
+    Examples
+    --------
+    >>> print(table(["a", "b"], [["1", "2"]], "cap", "tab:x"))  # doctest: +NORMALIZE_WHITESPACE
+    \\begin{table}[htbp]\\centering\\small
+    \\begin{tabular}{lr}
+    \\hline
+    a & b \\\\
+    \\hline
+    1 & 2 \\\\
+    \\hline
+    \\end{tabular}
+    \\caption{cap}
+    \\label{tab:x}
+    \\end{table}
+    """
+    header = [escape(h) for h in header]
+    align = align or ("l" + "r" * (len(header) - 1))
+    lines = [r"\begin{table}[htbp]\centering\small", rf"\begin{{tabular}}{{{align}}}",
+             r"\hline", " & ".join(header) + r" \\", r"\hline"]
+    lines += [" & ".join(r) + r" \\" for r in rows]
+    lines += [r"\hline", r"\end{tabular}", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
+              r"\end{table}"]
+    return "\n".join(lines)

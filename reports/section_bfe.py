@@ -25,19 +25,6 @@ def _scale(quick: bool) -> dict:
             "table_points": 2001}
 
 
-def _table(header, rows, caption, label, align=None) -> str:
-    from foresight.reports.latex import escape
-
-    header = [escape(h) for h in header]
-    align = align or ("l" + "r" * (len(header) - 1))
-    lines = [r"\begin{table}[htbp]\centering\small", rf"\begin{{tabular}}{{{align}}}",
-             r"\hline", " & ".join(header) + r" \\", r"\hline"]
-    lines += [" & ".join(r) + r" \\" for r in rows]
-    lines += [r"\hline", r"\end{tabular}", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
-              r"\end{table}"]
-    return "\n".join(lines)
-
-
 def build(ctx) -> str:
     import numpy as np
 
@@ -50,7 +37,7 @@ def build(ctx) -> str:
         perfect_foresight_convergence,
     )
     from foresight.reports.figures import HLine, Line, Panel, grid_figure
-    from foresight.reports.latex import escape, fmt_number
+    from foresight.reports.latex import escape, fmt_number, table
     from foresight.verify.bfe import check_perfect_foresight_convergence, claims_from_results
 
     sc = _scale(bool(ctx.quick))
@@ -97,7 +84,7 @@ def build(ctx) -> str:
             ("initial population", "stationary eq. with z at its mean 1.5", "choice"),
             ("quality ladder theta1, c", "0.5, 15", "choice (no numbers in the paper)"),
         ]
-        out.append(_table(["parameter", "value", "source"],
+        out.append(table(["parameter", "value", "source"],
                           [[escape(a), escape(b), escape(c)] for a, b, c in defaults],
                           "Model defaults.  Each is a parameter of "
                           r"\texttt{CapacityModel} / \texttt{QualityLadderModel}.",
@@ -147,7 +134,7 @@ def build(ctx) -> str:
         for label, r in runs.items():
             rows.append([escape(label)] + [
                 f"{r['sigma_mean'][i]:.4f} ({r['sigma_se'][i]:.4f})" for i in range(3)])
-        out.append(_table(["", "N = 0", "N = 1", "N = 2"], rows,
+        out.append(table(["", "N = 0", "N = 1", "N = 2"], rows,
                           escape("Table 3: sigma of mean capacity over a path, averaged over "
                                  "paths. Paper's numbers quoted from its Table 3."),
                           "tab:bfe-table3"))
@@ -159,14 +146,14 @@ def build(ctx) -> str:
                 fe = r["forecast_error_mean"]
                 rows.append([escape(f"{j} ahead, {label}")] +
                             [fmt_number(100 * fe[i][j - 1], 3) for i in range(3)])
-        out.append(_table(["forecast error (%)", "N = 0", "N = 1", "N = 2"], rows,
+        out.append(table(["forecast error (%)", "N = 0", "N = 1", "N = 2"], rows,
                           escape("Table 5: forecast errors of equation (2), percent. "
                                  "Paper's numbers quoted from its Table 5."),
                           "tab:bfe-table5"))
         base = runs["continuum"]
         resp = {a: investment_response(horizons=(0, 1, 2), table_points=sc["table_points"],
                                        model_params={"a_max": a}) for a in (1.0, 10.0)}
-        out.append(_table(
+        out.append(table(
             ["a_max", "N = 0", "N = 1", "N = 2", "share at the bound"],
             [[fmt_number(a, 3)] + [fmt_number(x, 4) for x in r["spread"]]
              + [fmt_number(min(r["at_bound"][0]), 3)] for a, r in resp.items()],
@@ -206,7 +193,7 @@ def build(ctx) -> str:
         claims = []
         for r in runs.values():
             claims += claims_from_results(r)
-        out.append(_table(
+        out.append(table(
             ["claim (paper)", "observed N = 0, 1, 2", "min z", "verdict"],
             [[escape(c.name.split("[")[0].replace("bfe.claim_", "")) + " "
               + escape("[" + c.name.split("[", 1)[1]), escape(c.observed),
@@ -242,7 +229,7 @@ def build(ctx) -> str:
                 + [fmt_number(100 * scan["forecast_error_mean"][i][j], 3) for j in range(3)]
                 + [fmt_number(scan["iterations_mean"][i], 3)]
                 for i, n in enumerate(scan["horizons"])]
-        out.append(_table(["N", "sigma (a_max 1)", "sigma (a_max 10)", "FE1 %", "FE2 %",
+        out.append(table(["N", "sigma (a_max 1)", "sigma (a_max 10)", "FE1 %", "FE2 %",
                            "FE3 %", "iterations"], rows,
                           escape("sigma and forecast errors (a_max = 10) vs N; fixed-point "
                                  "iterations per period."), "tab:bfe-scan"))
@@ -260,7 +247,7 @@ def build(ctx) -> str:
         progress("bfe: quality ladder")
         ql = monte_carlo("quality-ladder", horizons=(0, 1, 2), paths=sc["ql_paths"],
                          scheduler=scheduler, **common)
-        out.append(_table(
+        out.append(table(
             ["quality ladder", "N = 0", "N = 1", "N = 2"],
             [["sigma of mean quality"] + [fmt_number(x, 4) for x in ql["sigma_mean"]],
              ["mean quality"] + [fmt_number(x, 4) for x in ql["mean_state"]]]
@@ -307,7 +294,7 @@ def build(ctx) -> str:
                        "with every firm at M, N-BFE paths approach the perfect-foresight "
                        "(rational-expectations) transition path as N grows.") +
                    r"}\label{fig:bfe-pf}\end{figure}")
-        out.append(_table(["a_max", "N", "sup distance", "mean distance", "check"], pf_rows,
+        out.append(table(["a_max", "N", "sup distance", "mean distance", "check"], pf_rows,
                           escape(f"Distance of the mean state to the perfect-foresight path "
                                  f"over {sc['pf_periods']} periods."), "tab:bfe-pf"))
         if isinstance(getattr(ctx, "provenance", None), dict):

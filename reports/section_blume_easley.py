@@ -202,28 +202,6 @@ def _num(x, digits=4) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def render_derivation(d, *, skip=()) -> str:
-    """A Derivation's steps as LaTeX: title (and remark), then the formula fitted to the width.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> from foresight.derivations.steps import Derivation
-    >>> d = Derivation("demo"); d.step("FOC for c_1", sp.Symbol("x") ** 2, "why")
-    >>> print(render_derivation(d))  # doctest: +NORMALIZE_WHITESPACE
-    \\textit{FOC for $c_1$} --- why
-    \\fitmath{x^{2}}
-    """
-    out = []
-    for s in d.steps:
-        if any(k in s.title for k in skip):
-            continue
-        remark = f" --- {latex.text_math(s.remark)}" if s.remark else ""
-        out.append(f"\\textit{{{latex.text_math(s.title)}}}{remark}\n"
-                   f"\\fitmath{{{latex.sympy_latex(s.expr)}}}")
-    return "\n".join(out) + "\n"
-
-
 def derivations_part(ctx) -> str:
     from foresight.derivations import blume_easley as be
     from foresight.derivations.kl import beta_kl_derivation
@@ -258,7 +236,7 @@ def derivations_part(ctx) -> str:
         if d.assumptions:
             parts.append("Assumptions: " + "; ".join(latex.text_math(a) for a in d.assumptions)
                          + ".\n")
-        parts.append(render_derivation(d, skip=skip))
+        parts.append(latex.render_derivation(d, skip=skip))
     prices = be.competitive_prices(2, 1)
     parts.append(
         "\\paragraph{Exercise 23.1 (solved).} With the lecture's normalisation "

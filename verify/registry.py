@@ -26,6 +26,7 @@ CASE_MODULES = (
     "foresight.verify.kl",
     "foresight.verify.exercises",
     "foresight.verify.bfe",
+    "foresight.verify.krusell_smith",
 )
 
 
