@@ -44,6 +44,7 @@ import numpy as np
 from numba import njit
 
 from foresight.errors import ConvergenceError, ParameterError, require_probability_vector
+from foresight.numerics.fixed_point import AndersonMixer
 
 __all__ = [
     "BFESolver",
@@ -326,15 +327,7 @@ class BFESolver:
 
     def _iterate(self, phi, guess, z_nodes, root_stat, damping):
         q = guess
-        n_unknown = q.size
-        mem = self.anderson_memory
-        # Anderson (type II) on g(q) = q + f: differences of the last `mem` iterates
-        # kept in ring buffers (columns), least squares by regularised normal
-        # equations (a few columns: much cheaper than lstsq at this size).
-        d_f = np.empty((n_unknown, mem))
-        d_q = np.empty((n_unknown, mem))
-        prev_q = prev_f = None
-        filled = 0
+        mixer = AndersonMixer(q.size, self.anderson_memory, damping)
         residual = math.inf
         for it in range(1, self.max_iter + 1):
             new, states, values, policies = phi(q)
@@ -349,20 +342,7 @@ class BFESolver:
             if self.method == "damped":
                 q = q + damping * f
                 continue
-            if prev_q is not None:
-                col = (it - 2) % mem
-                d_f[:, col] = f - prev_f
-                d_q[:, col] = q - prev_q
-                filled = min(filled + 1, mem)
-            prev_q, prev_f = q, f
-            if filled == 0:
-                q = q + damping * f
-                continue
-            df, dq = d_f[:, :filled], d_q[:, :filled]
-            gram = df.T @ df
-            gram.flat[::filled + 1] += 1e-13 * np.trace(gram) + 1e-300
-            gamma = np.linalg.solve(gram, df.T @ f)
-            q = q + damping * f - (dq + damping * df) @ gamma
+            q = mixer.step(q, f)
         raise ConvergenceError(
             f"N-BFE tree consistency (N = {self.horizon}, method {self.method}, "
             f"damping {damping})",
