@@ -222,6 +222,12 @@ SYMBOL_LATEX = {
     "m_1(s_1)": r"m_1(s_1)",
     "E[log X]": r"\mathbb{E}[\log X]",
     "E[log(1-X)]": r"\mathbb{E}[\log(1-X)]",
+    # Krusell-Smith: the derivation's descriptive names, in the usual notation.
+    "capital": "K", "labour": "L", "interest": "R", "wage": "w", "consumption": "c",
+    "savings": "a'", "cash_on_hand": "m", "borrowing_limit": r"\underline{b}",
+    "expected_marginal_value": r"\mathbb{E}[R' u'(c')]",
+    "dur_bad": "D_B", "dur_good": "D_G", "spell_bad": "S_B", "spell_good": "S_G",
+    "urate_bad": "u_B", "urate_good": "u_G", "rel_bg": r"\rho_{BG}", "rel_gb": r"\rho_{GB}",
 }
 _INDEXED_DRAW = re.compile(r"^f(\d+)_(\d+)$")  # f0_1: model 1's density at s_0
 

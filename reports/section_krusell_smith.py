@@ -91,7 +91,7 @@ def build(ctx) -> str:
     out.append(escape("Employment chain: the 16 conditions (aggregate marginals, spells, "
                       "relative probabilities, exact unemployment) solved for the 4x4 matrix; "
                       "its stationary law and the chain without aggregate shocks."))
-    out.append(render_derivation(chain, skip=("Pi(e'",)))
+    out.append(render_derivation(chain, skip=("Pi(e'", "transition_matrix")))
     P = p.transition_matrix
     out.append(table([""] + list(STATE_LABELS),
                      [[s] + [f"{x:.6f}" for x in P[i]] for i, s in enumerate(STATE_LABELS)],
@@ -116,7 +116,8 @@ def build(ctx) -> str:
             fmt_number(a.representative_agent_capital, 8),
             fmt_number(1 / p.beta - 1, 6), "", ""]],
         escape(f"z = {p.mean_productivity:g}, unemployment {p.mean_unemployment:.0%}. "
-               f"Precautionary saving raises K by {a.capital / a.representative_agent_capital - 1:.3%} "
+               "Precautionary saving raises K by "
+               f"{a.capital / a.representative_agent_capital - 1:.3%} "
                "above the complete-markets level: with unemployment spells of 1.5 to 2.5 "
                "quarters the idiosyncratic risk is small."), "tab:ks-stationary", "lrrrr"))
 

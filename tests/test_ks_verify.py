@@ -6,7 +6,6 @@ import json
 import numpy as np
 import pytest
 
-from foresight.numerics.krusell_smith import alm as A
 from foresight.numerics.krusell_smith.household import (
     AggregateLawOfMotion,
     HouseholdPolicy,
@@ -168,3 +167,21 @@ def test_cli_bad_input_is_one_line_exit_2(argv, flag, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and flag in err[0] and "valid range" in err[0]
+
+
+def test_report_section_quick_builds_and_compiles(tmp_path):
+    from foresight.reports import latex
+    from foresight.reports import report as rp
+
+    result = rp.build_report(tmp_path, sections=["foresight.reports.section_krusell_smith"],
+                             quick=True, pdf=bool(latex.tex_engine()), verify=False,
+                             progress=lambda m: None)
+    assert not result.failed_sections and not result.failed_checks
+    tex = (tmp_path / "report.tex").read_text()
+    assert "figures/ks_den_haan.pdf" in tex and (tmp_path / "figures" / "ks_den_haan.pdf").exists()
+    for needle in ("FOC for K", "Euler equation", "0.525000", "HARK 0.17.2", "den Haan"):
+        assert needle in tex, needle
+    if latex.tex_engine():
+        assert result.pdf is not None and result.pdf.exists()
+        wide = latex.overfull_boxes(tmp_path / "report.log", threshold_pt=5.0)
+        assert not wide, wide

@@ -91,7 +91,7 @@ def aggregate_path(params: KrusellSmithParameters, periods: int, seed: int = 0,
 
     Examples
     --------
-    >>> aggregate_path(KrusellSmithParameters(), 5, seed=1)[0]
+    >>> int(aggregate_path(KrusellSmithParameters(), 5, seed=1)[0])
     0
     """
     T = require_positive_int("periods", periods)

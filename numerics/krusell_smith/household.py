@@ -67,7 +67,7 @@ class AggregateLawOfMotion:
     --------
     >>> law = AggregateLawOfMotion((0.0835, 0.0949), (0.9649, 0.9624))
     >>> round(float(law.next_capital(0, 11.5)), 4)
-    11.4739
+    11.4744
     """
 
     intercept: tuple[float, float]
@@ -305,6 +305,59 @@ def initial_policy(asset_grid: np.ndarray, shape: tuple[int, ...]) -> tuple[np.n
     return m, m.copy()
 
 
+ACCELERATIONS = ("anderson", "none")
+
+
+def _iterate_accelerated(sweep, asset_grid, m0, c0, tol, max_iter, memory=6):
+    """EGM sweeps ``(m, c) -> (m', c')`` to a fixed point, Anderson-accelerated.
+
+    The unknowns are consumption at the exogenous savings nodes (``m = a' + c``
+    follows).  A mixed iterate is used only when its cash-on-hand nodes are
+    increasing and its consumption positive and finite; otherwise, and when the
+    residual has not improved for 200 sweeps, the plain sweep is taken (the
+    mixer restarts).  The returned policy is always a plain sweep of the last
+    iterate, ``|c_new - c_old| < tol``: what the Euler check's node bound assumes.
+    Returns ``(m, c, sweeps, residual)``.
+    """
+    from foresight.numerics.fixed_point import AndersonMixer
+
+    shape = c0.shape[:-1]
+    x = np.ascontiguousarray(c0[..., 1:]).ravel().copy()
+    mixer = AndersonMixer(x.size, memory, 1.0)
+    m, c = m0, c0
+    best, best_it, diff = np.inf, 0, np.inf
+    zeros = np.zeros(shape + (1,))
+    for it in range(1, int(max_iter) + 1):
+        m_new, c_new = sweep(m, c)
+        g = c_new[..., 1:].ravel()
+        f = g - x
+        diff = float(np.max(np.abs(f)))
+        if diff < tol or not np.isfinite(diff):
+            return m_new, c_new, it, diff
+        if diff < best:
+            best, best_it = diff, it
+        if mixer is not None and it - best_it > 200:
+            mixer = None  # stagnating: plain sweeps from here on
+        if mixer is not None:
+            mixed = mixer.step(x, f)
+            cc = mixed.reshape(shape + (-1,))
+            mm = asset_grid + cc
+            if np.all(np.isfinite(cc)) and np.all(cc > 0) and np.all(np.diff(mm, axis=-1) > 0):
+                x = mixed
+                c = np.concatenate((zeros, cc), axis=-1)
+                m = np.concatenate((zeros, mm), axis=-1)
+                continue
+            mixer = AndersonMixer(x.size, memory, 1.0)
+        x = g.copy()
+        m, c = m_new, c_new
+    return m, c, int(max_iter), diff
+
+
+def _require_acceleration(acceleration):
+    if acceleration not in ACCELERATIONS:
+        raise ParameterError("acceleration", acceleration, " | ".join(ACCELERATIONS))
+
+
 def _check_converged(what, diff, it, tol, max_iter):
     if not np.isfinite(diff):
         raise ConvergenceError(f"{what} (a non-finite consumption appeared: check the grids "
@@ -392,8 +445,14 @@ def egm_node_step(params, asset_grid, z_index, child_prices, child_policies):
 
 def solve_stationary_household(params, grids, *, interest: float, wage: float,
                                tol: float = 1e-10, max_iter: int = 20000,
-                               start: HouseholdPolicy | None = None) -> HouseholdPolicy:
+                               start: HouseholdPolicy | None = None,
+                               acceleration: str = "none") -> HouseholdPolicy:
     """Policies at fixed prices under the employment chain without aggregate shocks.
+
+    `acceleration`: ``"anderson"`` mixes the EGM sweeps (about a tenth of the
+    sweeps); ``"none"`` (default here: two curves of 100 nodes sweep in about
+    1.5 us, so Python's per-sweep overhead of the mixing costs more than it
+    saves, measured 2.8 ms plain vs 7.7 ms mixed) iterates plainly.
 
     Raises :class:`~foresight.errors.ParameterError` when ``beta R >= 1`` (no
     stationary solution: assets would grow without bound) and
@@ -413,21 +472,31 @@ def solve_stationary_household(params, grids, *, interest: float, wage: float,
         m0, c0 = initial_policy(a, (2,))
     else:
         m0, c0 = start.cash_on_hand, start.consumption
-    m, c, it, diff = _iterate_stationary(a, prob, R_next, income, m0, c0, params.beta,
-                                         params.gamma, params.gamma == 1.0, tol, int(max_iter))
+    _require_acceleration(acceleration)
+    log_utility = params.gamma == 1.0
+    if acceleration == "none":
+        m, c, it, diff = _iterate_stationary(a, prob, R_next, income, m0, c0, params.beta,
+                                             params.gamma, log_utility, tol, int(max_iter))
+    else:
+        m, c, it, diff = _iterate_accelerated(
+            lambda m_, c_: _iterate_stationary(a, prob, R_next, income, m_, c_, params.beta,
+                                               params.gamma, log_utility, 0.0, 1)[:2],
+            a, m0, c0, tol, max_iter)
     _check_converged("stationary household EGM", diff, it, tol, max_iter)
     return HouseholdPolicy(m, c, None, int(it), float(diff))
 
 
 def solve_alm_household(params, grids, law: AggregateLawOfMotion, *, tol: float = 1e-8,
-                        max_iter: int = 20000,
-                        start: HouseholdPolicy | None = None) -> HouseholdPolicy:
+                        max_iter: int = 20000, start: HouseholdPolicy | None = None,
+                        acceleration: str = "anderson") -> HouseholdPolicy:
     """Policies ``c(m; z, e, K)`` under a perceived law of motion for K.
 
     The household at ``(z, K_k)`` expects ``K' = exp(a_z + b_z log K_k)``,
     prices ``R(z', K')``, ``w(z', K')`` and consumption interpolated linearly
     in K between the capital-grid policies.  `start` warm-starts EGM (the
-    fixed-point loop passes the previous iteration's policy).
+    fixed-point loop passes the previous iteration's policy).  `acceleration`:
+    ``"anderson"`` (default) mixes the EGM sweeps -- 156 sweeps instead of 1464
+    on the defaults, 42 ms instead of 123 ms; ``"none"`` iterates plainly.
 
     Examples
     --------
@@ -449,8 +518,16 @@ def solve_alm_household(params, grids, law: AggregateLawOfMotion, *, tol: float 
         m0, c0 = initial_policy(a, (2, 2, kg.size))
     else:
         m0, c0 = start.cash_on_hand, start.consumption
-    m, c, it, diff = _iterate_alm(a, R_next, income, idx, wts, prob, m0, c0, params.beta,
-                                  params.gamma, params.gamma == 1.0, tol, int(max_iter))
+    _require_acceleration(acceleration)
+    log_utility = params.gamma == 1.0
+    if acceleration == "none":
+        m, c, it, diff = _iterate_alm(a, R_next, income, idx, wts, prob, m0, c0, params.beta,
+                                      params.gamma, log_utility, tol, int(max_iter))
+    else:
+        m, c, it, diff = _iterate_accelerated(
+            lambda m_, c_: _iterate_alm(a, R_next, income, idx, wts, prob, m_, c_, params.beta,
+                                        params.gamma, log_utility, 0.0, 1)[:2],
+            a, m0, c0, tol, max_iter)
     _check_converged("Krusell-Smith household EGM under the law of motion", diff, it, tol,
                      max_iter)
     return HouseholdPolicy(m, c, kg, int(it), float(diff))

@@ -229,7 +229,7 @@ def multi_exponential_grid(lower: float, upper: float, count: int, nest: int = 2
     Examples
     --------
     >>> g = multi_exponential_grid(0.0, 50.0, 5, nest=2)
-    >>> g[0], g[-1], bool(np.all(np.diff(np.diff(g)) > 0))
+    >>> float(g[0]), float(g[-1]), bool(np.all(np.diff(np.diff(g)) > 0))
     (0.0, 50.0, True)
     """
     count = require_positive_int("count", count)
@@ -297,7 +297,7 @@ class KrusellSmithGrids:
     Examples
     --------
     >>> g = KrusellSmithGrids.default()
-    >>> g.assets.size, g.capital.size, g.fine.size, g.fine[0]
+    >>> g.assets.size, g.capital.size, g.fine.size, float(g.fine[0])
     (100, 13, 1000, 0.0)
     """
 
