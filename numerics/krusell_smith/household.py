@@ -308,25 +308,31 @@ def initial_policy(asset_grid: np.ndarray, shape: tuple[int, ...]) -> tuple[np.n
 ACCELERATIONS = ("anderson", "none")
 
 
-def _iterate_accelerated(sweep, asset_grid, m0, c0, tol, max_iter, memory=6):
+def _iterate_accelerated(sweep, asset_grid, m0, c0, tol, max_iter, memory=6, window=5,
+                         max_restarts=40):
     """EGM sweeps ``(m, c) -> (m', c')`` to a fixed point, Anderson-accelerated.
 
     The unknowns are consumption at the exogenous savings nodes (``m = a' + c``
-    follows).  A mixed iterate is used only when its cash-on-hand nodes are
-    increasing and its consumption positive and finite; otherwise, and when the
-    residual has not improved for 200 sweeps, the plain sweep is taken (the
-    mixer restarts).  The returned policy is always a plain sweep of the last
-    iterate, ``|c_new - c_old| < tol``: what the Euler check's node bound assumes.
-    Returns ``(m, c, sweeps, residual)``.
+    follows).  The EGM map is only piecewise smooth (policies are linear
+    between nodes), and plain Anderson mixing can stall on it, so it is
+    safeguarded: a mixed iterate is used only when its cash-on-hand nodes are
+    increasing and its consumption positive and finite; when the residual has
+    not fallen by 10 % within `window` sweeps the mixer restarts from a plain
+    sweep; after `max_restarts` restarts the iteration continues with plain
+    sweeps (a contraction) from the best iterate seen.  The returned policy is
+    always a plain sweep of the last iterate, ``|c_new - c_old| < tol``: what
+    the Euler check's node bound assumes.  Returns ``(m, c, sweeps, residual)``.
     """
     from foresight.numerics.fixed_point import AndersonMixer
 
     shape = c0.shape[:-1]
+    zeros = np.zeros(shape + (1,))
     x = np.ascontiguousarray(c0[..., 1:]).ravel().copy()
     mixer = AndersonMixer(x.size, memory, 1.0)
     m, c = m0, c0
-    best, best_it, diff = np.inf, 0, np.inf
-    zeros = np.zeros(shape + (1,))
+    target, since, restarts = np.inf, 0, 0
+    best = (np.inf, None, None)
+    diff = np.inf
     for it in range(1, int(max_iter) + 1):
         m_new, c_new = sweep(m, c)
         g = c_new[..., 1:].ravel()
@@ -334,22 +340,36 @@ def _iterate_accelerated(sweep, asset_grid, m0, c0, tol, max_iter, memory=6):
         diff = float(np.max(np.abs(f)))
         if diff < tol or not np.isfinite(diff):
             return m_new, c_new, it, diff
-        if diff < best:
-            best, best_it = diff, it
-        if mixer is not None and it - best_it > 200:
-            mixer = None  # stagnating: plain sweeps from here on
-        if mixer is not None:
-            mixed = mixer.step(x, f)
-            cc = mixed.reshape(shape + (-1,))
-            mm = asset_grid + cc
-            if np.all(np.isfinite(cc)) and np.all(cc > 0) and np.all(np.diff(mm, axis=-1) > 0):
-                x = mixed
-                c = np.concatenate((zeros, cc), axis=-1)
-                m = np.concatenate((zeros, mm), axis=-1)
+        if mixer is None:  # plain sweeps
+            m, c, x = m_new, c_new, g.copy()
+            continue
+        if diff < best[0]:
+            best = (diff, m_new, c_new)
+        if diff < 0.9 * target:
+            target, since = diff, 0
+        else:
+            since += 1
+        if since >= window:
+            restarts += 1
+            target, since = diff, 0
+            if restarts > max_restarts:
+                mixer = None
+                m, c = best[1], best[2]
+                x = c[..., 1:].ravel().copy()
                 continue
             mixer = AndersonMixer(x.size, memory, 1.0)
-        x = g.copy()
-        m, c = m_new, c_new
+            m, c, x = m_new, c_new, g.copy()
+            continue
+        mixed = mixer.step(x, f)
+        cc = mixed.reshape(shape + (-1,))
+        mm = asset_grid + cc
+        if np.all(np.isfinite(cc)) and np.all(cc > 0) and np.all(np.diff(mm, axis=-1) > 0):
+            x = mixed
+            c = np.concatenate((zeros, cc), axis=-1)
+            m = np.concatenate((zeros, mm), axis=-1)
+        else:
+            mixer = AndersonMixer(x.size, memory, 1.0)
+            m, c, x = m_new, c_new, g.copy()
     return m, c, int(max_iter), diff
 
 
