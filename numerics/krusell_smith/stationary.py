@@ -214,22 +214,27 @@ def _capital_bracket(excess, k_ra):
     return lo, hi
 
 
+def _setup(params, grids, household_tol, distribution):
+    """Defaults, the asset-supply evaluator, mean z and L, and K_RA of both routes."""
+    p = params or KrusellSmithParameters()
+    g = grids or KrusellSmithGrids.default()
+    econ = _Economy(p, g, household_tol, distribution)
+    k_ra = representative_agent_capital(econ.z, econ.L, p.alpha, p.beta, p.delta)
+    return p, g, econ, econ.z, econ.L, k_ra
+
+
 def stationary_equilibrium(params: KrusellSmithParameters | None = None,
                            grids: KrusellSmithGrids | None = None, *, xtol: float = 1e-10,
                            household_tol: float = 1e-10) -> StationaryEquilibrium:
     """Route A: Brent's method in K, stationary histogram by iterating the push.
 
     The bracket starts just above the complete-markets capital ``K_RA`` (where
-    ``beta R = 1`` and the asset supply diverges) and at ``1.5 K_RA``.
+    ``beta R = 1`` and the asset supply diverges; see :func:`_capital_bracket`).
     """
     from scipy.optimize import brentq
 
     start = time.perf_counter()
-    p = params or KrusellSmithParameters()
-    g = grids or KrusellSmithGrids.default()
-    econ = _Economy(p, g, household_tol, "iterate")
-    z, L = econ.z, econ.L
-    k_ra = representative_agent_capital(z, L, p.alpha, p.beta, p.delta)
+    p, g, econ, z, L, k_ra = _setup(params, grids, household_tol, "iterate")
 
     def excess(k):
         R = interest_factor(z, k, L, p.alpha, p.delta)
@@ -252,11 +257,7 @@ def stationary_equilibrium_by_interest(params: KrusellSmithParameters | None = N
                                        household_tol: float = 1e-10) -> StationaryEquilibrium:
     """Route B: bisection in R with the firm's capital demand and a linear-solve histogram."""
     start = time.perf_counter()
-    p = params or KrusellSmithParameters()
-    g = grids or KrusellSmithGrids.default()
-    econ = _Economy(p, g, household_tol, "linear")
-    z, L = econ.z, econ.L
-    k_ra = representative_agent_capital(z, L, p.alpha, p.beta, p.delta)
+    p, g, econ, z, L, k_ra = _setup(params, grids, household_tol, "linear")
 
     def excess(R):
         k = capital_demand(R, z, L, p.alpha, p.delta)
