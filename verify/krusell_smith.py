@@ -550,12 +550,12 @@ def histogram_record(result) -> dict:
 
 def agents_facing_histogram(result, agents: int = 10000, seed: int = 1) -> dict:
     """``n`` agents from the ALM's initial condition, facing the histogram's prices."""
-    from foresight.numerics.krusell_smith.alm import _initial_population
+    from foresight.numerics.krusell_smith.alm import initial_population
     from foresight.numerics.krusell_smith.population import simulate_agents
 
     p, g, sim = result.params, result.grids, result.simulation
     ss = np.random.SeedSequence(seed).spawn(2)
-    assets, employed = _initial_population(p, g, result.initial, agents,
+    assets, employed = initial_population(p, g, result.initial, agents,
                                            np.random.Generator(np.random.PCG64(ss[0])))
     out = simulate_agents(assets, employed, sim["z"], g.capital, result.policy.curves, p,
                           np.random.Generator(np.random.PCG64(ss[1])),
@@ -582,10 +582,10 @@ def aggregates():
     """Resource identity and market clearing on the continuum and on 10,000 agents."""
     res = default_alm()
     hist = histogram_record(res)
-    from foresight.numerics.krusell_smith.alm import _simulate
+    from foresight.numerics.krusell_smith.alm import simulate_economy
 
-    agents = _simulate(res.params, res.grids, res.policy, res.simulation["z"], 10000,
-                       res.initial, 0, 0, res.discard)
+    agents = simulate_economy(res.params, res.grids, res.policy, res.simulation["z"], 10000,
+                              res.initial, 0, 0, res.discard)
     return [check_resource_identity(res.params, hist,
                                     name="krusell_smith.resource_identity[continuum]"),
             check_market_clearing(res.params, hist,

@@ -70,6 +70,8 @@ from foresight.numerics.krusell_smith.population import (
 __all__ = [
     "ALMResult",
     "solve_alm",
+    "simulate_economy",
+    "initial_population",
     "aggregate_path",
     "regress_law",
     "regress_hark_form",
@@ -309,7 +311,13 @@ class ALMResult:
         }
 
 
-def _initial_population(params, grids, initial, agents, rng):
+def initial_population(params, grids, initial, agents, rng):
+    """The population at t = 0: a histogram (``agents=None``) or ``(assets, employed)``.
+
+    ``"hark"``: everybody at HARK's steady-state capital, unemployment at
+    ``u_bad`` (the first state is bad); ``"stationary"``: the stationary
+    distribution without aggregate shocks, reweighted to ``u_bad``.
+    """
     if initial == "hark":
         k0 = params.hark_initial_capital
         if agents is None:
@@ -335,11 +343,19 @@ def _initial_population(params, grids, initial, agents, rng):
     return assets, employed
 
 
-def _simulate(params, grids, policy, z_path, agents, initial, seed, snapshot_every, discard):
-    """One simulation of the economy under `policy`; same draws for the same `seed`."""
+def simulate_economy(params, grids, policy, z_path, agents, initial, seed, snapshot_every,
+                     discard):
+    """One simulation of the economy under `policy` along `z_path`.
+
+    ``agents=None`` rolls the histogram; ``n`` simulates n agents, whose
+    draws depend on `seed` only (the same every iteration of the fixed point).
+    Returns a dict: ``z``, ``capital`` (T + 1), ``consumption``, ``unemployment``,
+    ``interest``, ``wage``, ``market_resources`` (T), snapshots of the
+    population every `snapshot_every` periods from `discard`.
+    """
     m_nodes, c_nodes = policy.curves
     if agents is None:
-        dist0 = _initial_population(params, grids, initial, None, None)
+        dist0 = initial_population(params, grids, initial, None, None)
         K, C, M, U, outside, clipped, snaps, snap_t, _ = simulate_histogram(
             dist0, grids.fine, z_path, grids.capital, m_nodes, c_nodes, params.productivity,
             params.labour, params.labour_endowment, params.alpha, params.delta,
@@ -354,7 +370,7 @@ def _simulate(params, grids, policy, z_path, agents, initial, seed, snapshot_eve
     ss = np.random.SeedSequence(int(seed)).spawn(2)
     rng_init = np.random.Generator(np.random.PCG64(ss[0]))
     rng = np.random.Generator(np.random.PCG64(ss[1]))
-    assets, employed = _initial_population(params, grids, initial, agents, rng_init)
+    assets, employed = initial_population(params, grids, initial, agents, rng_init)
     out = simulate_agents(assets, employed, z_path, grids.capital, (m_nodes, c_nodes), params,
                           rng, snapshot_every=snapshot_every, snapshot_from=discard)
     K = out["capital"]
@@ -476,7 +492,7 @@ def solve_alm(params: KrusellSmithParameters | None = None,
         t0 = time.perf_counter()
         policy = solve_alm_household(p, g, law, tol=household_tol, start=policy)
         t1 = time.perf_counter()
-        sim = _simulate(p, g, policy, z_path, agents, initial, seed, snap_every, discard)
+        sim = simulate_economy(p, g, policy, z_path, agents, initial, seed, snap_every, discard)
         t2 = time.perf_counter()
         t_house += t1 - t0
         t_sim += t2 - t1

@@ -12,7 +12,6 @@ kernels, so they all use one and the same function ``c(m, K)``.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 __all__ = ["interp_walk", "interp_search", "locate", "interp_sorted"]
@@ -73,10 +72,3 @@ def interp_sorted(xp, fp, x, out):
     for k in range(x.size):
         out[k], s = interp_walk(xp, fp, x[k], s)
     return out
-
-
-def as_curves(m_nodes: np.ndarray, c_nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Flatten policy node arrays ``(..., nodes)`` to ``(curves, nodes)`` (contiguous)."""
-    n = m_nodes.shape[-1]
-    return (np.ascontiguousarray(m_nodes.reshape(-1, n)),
-            np.ascontiguousarray(c_nodes.reshape(-1, n)))

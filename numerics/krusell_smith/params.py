@@ -124,8 +124,7 @@ class KrusellSmithParameters:
             raise ParameterError("borrowing_limit", self.borrowing_limit, "[0, 0]",
                                  "with no income when unemployed the natural borrowing limit "
                                  "is 0 (a debt could never be repaid)")
-        matrix = self.transition_matrix  # validates the chain's conditions
-        del matrix
+        _ = self.transition_matrix  # solving the chain validates its conditions
 
     # ------------------------------------------------------------ the chain
     @property
