@@ -122,3 +122,12 @@ def test_grids_validate_and_follow_hark_family():
         KrusellSmithGrids(base.assets, np.array([12.0, 11.0]), base.fine)
     with pytest.raises(ParameterError, match="fine_grid"):
         KrusellSmithGrids(base.assets, base.capital, base.fine + 1.0)
+
+
+def test_generated_stationary_law_is_invariant_under_the_generated_chain():
+    for kw in ({}, {"dur_bad": 6.0, "urate_bad": 0.12}, {"spell_good": 1.8, "dur_good": 10.0}):
+        p = KrusellSmithParameters(**kw)
+        pi = p.stationary_distribution
+        assert abs(pi.sum() - 1) < 1e-14
+        np.testing.assert_allclose(pi @ p.transition_matrix, pi, atol=1e-15)
+        assert p.mean_unemployment == pytest.approx(pi[[0, 2]].sum() / pi.sum())

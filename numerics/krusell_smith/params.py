@@ -164,12 +164,15 @@ class KrusellSmithParameters:
         """2x2 employment chain of the economy without aggregate shocks (derivation)."""
         return np.array(gen.stationary_employment_chain(*self.chain_arguments)).reshape(2, 2)
 
+    @cached_property
+    def stationary_distribution(self) -> np.ndarray:
+        """Stationary law of (BU, BE, GU, GE) (derivation)."""
+        return np.array(gen.stationary_distribution(*self.chain_arguments))
+
     @property
     def aggregate_stationary(self) -> np.ndarray:
         """Stationary probabilities of (bad, good)."""
-        A = self.aggregate_chain
-        p_bad = A[1, 0] / (A[0, 1] + A[1, 0])
-        return np.array([p_bad, 1.0 - p_bad])
+        return self.stationary_distribution.reshape(2, 2).sum(axis=1)
 
     # ------------------------------------------------------------ aggregates
     @property
@@ -187,7 +190,7 @@ class KrusellSmithParameters:
 
     @property
     def mean_unemployment(self) -> float:
-        return float(self.aggregate_stationary @ self.unemployment)
+        return float(self.stationary_distribution[0] + self.stationary_distribution[2])
 
     @property
     def mean_productivity(self) -> float:
