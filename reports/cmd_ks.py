@@ -199,7 +199,12 @@ def _run_alm(args) -> int:
           f"max log10 {e['max_log10']:.2f} ({e['snapshots']} snapshots)")
     print(f"K: mean {res.capital_mean:.4f}, sigma {res.capital_std:.4f} "
           f"(HARK {HARK_REFERENCE['capital_mean']:.4f}, {HARK_REFERENCE['capital_std']:.4f})")
+    clipped = res.simulation.get("clipped_mass", 0.0)
+    if clipped > 0:
+        print(f"note: savings above the top of the histogram grid were put at its top "
+              f"(total mass {clipped:.2e} over the path); raise the grid's maximum")
     if res.periods_outside_capital_grid:
         print(f"note: K left the capital grid in {res.periods_outside_capital_grid} periods "
-              "(policies extrapolated linearly in K); widen --capital-points' range")
+              "(policies extrapolated linearly in K): widen the capital grid (Python API: "
+              "KrusellSmithGrids.default(capital_range=...))")
     return 0

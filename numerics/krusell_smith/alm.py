@@ -307,6 +307,7 @@ class ALMResult:
             "euler": self.euler, "capital_mean": self.capital_mean,
             "capital_std": self.capital_std, "seconds": self.seconds,
             "periods_outside_capital_grid": self.periods_outside_capital_grid,
+            "mass_clipped_at_top_of_fine_grid": float(self.simulation.get("clipped_mass", 0.0)),
             "household_iterations": [h["household_iterations"] for h in self.history],
         }
 
