@@ -200,7 +200,7 @@ def _run_alm(args) -> int:
     print(f"K: mean {res.capital_mean:.4f}, sigma {res.capital_std:.4f} "
           f"(HARK {HARK_REFERENCE['capital_mean']:.4f}, {HARK_REFERENCE['capital_std']:.4f})")
     clipped = res.simulation.get("clipped_mass", 0.0)
-    if clipped > 0:
+    if clipped > 1e-10:  # below this the clipping cannot move a printed digit
         print(f"note: savings above the top of the histogram grid were put at its top "
               f"(total mass {clipped:.2e} over the path); raise the grid's maximum")
     if res.periods_outside_capital_grid:
