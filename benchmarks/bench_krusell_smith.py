@@ -88,11 +88,12 @@ def bench_histogram_step(repeat):
     curves = np.array([[5, 6], [nk + 5, nk + 6]])
     cond = np.ascontiguousarray(p.conditional_employment[0, 0])
     out, sav, cons = np.empty_like(dist), np.empty_like(dist), np.empty_like(dist)
+    idx, wt = np.empty(dist.shape, dtype=np.int64), np.empty_like(dist)
     R, w = p.prices(0, 11.6)
     m_nodes, c_nodes = pol.curves
     for _ in range(200):  # spread the mass over the grid first
         histogram_step(dist, g.fine, R, w * p.labour_endowment, m_nodes, c_nodes, curves, 0.3,
-                       cond, out, sav, cons)
+                       cond, out, sav, cons, idx, wt)
         dist, out = out, dist
     n = 2000
 
@@ -100,7 +101,7 @@ def bench_histogram_step(repeat):
         d, o = dist, out
         for _ in range(n):
             histogram_step(d, g.fine, R, w * p.labour_endowment, m_nodes, c_nodes, curves, 0.3,
-                           cond, o, sav, cons)
+                           cond, o, sav, cons, idx, wt)
             d, o = o, d
 
     best, median = best_of(steps, repeat)

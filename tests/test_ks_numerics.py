@@ -74,13 +74,14 @@ def test_histogram_step_preserves_mass_and_mean_and_matches_unemployment(alm_pol
     dist[0] *= P.urate_bad / dist[0].sum()
     dist[1] *= (1 - P.urate_bad) / dist[1].sum()
     out = np.empty_like(dist)
-    sav, cons = np.empty_like(dist), np.empty_like(dist)
+    sav, cons, wt = np.empty_like(dist), np.empty_like(dist), np.empty_like(dist)
+    idx = np.empty(dist.shape, dtype=np.int64)
     curves = np.array([[0 * 7 + 2, 0 * 7 + 3], [1 * 7 + 2, 1 * 7 + 3]])
     R, w = P.prices(0, 11.8)
     for zn in (0, 1):
         k_next, C, clipped = pop.histogram_step(
             dist, fine, R, w * P.labour_endowment, *alm_policy.curves, curves, 0.4,
-            np.ascontiguousarray(P.conditional_employment[0, zn]), out, sav, cons)
+            np.ascontiguousarray(P.conditional_employment[0, zn]), out, sav, cons, idx, wt)
         assert out.sum() == pytest.approx(1.0, abs=1e-14)
         assert (out * fine).sum() == pytest.approx(k_next, rel=1e-13)  # the lottery keeps means
         assert out[0].sum() == pytest.approx(P.unemployment[zn], abs=1e-14)
@@ -105,6 +106,9 @@ def test_lottery_matrix_is_the_push(alm_policy):
                 manual[en, index[e, f]] += dist[e, f] * chain[e, en] * weight[e, f]
                 manual[en, index[e, f] + 1] += dist[e, f] * chain[e, en] * (1 - weight[e, f])
     np.testing.assert_allclose(pushed, manual, atol=1e-16)
+    by_push = np.zeros_like(dist)
+    pop.push_lottery(dist, index, weight, chain, by_push)  # the histogram's own push
+    np.testing.assert_allclose(pushed, by_push, atol=1e-16)
     pi = pop.stationary_histogram(T)
     np.testing.assert_allclose(pi @ T, pi, atol=1e-14)
 

@@ -41,6 +41,8 @@ __all__ = [
     "histogram_step",
     "simulate_histogram",
     "lottery",
+    "lottery_row",
+    "push_lottery",
     "transition_matrix",
     "stationary_histogram",
     "agent_counts",
@@ -91,60 +93,69 @@ def _savings_on_fine(fine_grid, R, w_ell, m_nodes, c_nodes, curve0, curve1, thet
 
 
 @njit(cache=True)
-def _push(dist, fine_grid, savings_e, e, cond, out):
-    """Lottery of the savings of employment `e` onto the grid, employment by ``cond[e]``.
+def lottery_row(fine_grid, savings, index, weight):
+    """Young's lottery of one row of savings onto `fine_grid` (in place).
 
-    Returns the mass that had to be clipped at the top of the grid.
+    Savings ``savings[f]`` go to grid point ``index[f]`` with probability
+    ``weight[f]`` and to the next one with ``1 - weight[f]``, which keeps their
+    value; savings beyond the grid's ends go to its end points.  The search
+    walks from the previous point (savings rise with assets: O(nf) a row).
     """
     nf = fine_grid.size
     j = 0
-    clipped = 0.0
     for f in range(nf):
-        mass = dist[e, f]
-        if mass == 0.0:
-            continue
-        x = savings_e[f]
-        if x >= fine_grid[nf - 1]:
-            clipped += mass
-            for en in range(2):
-                out[en, nf - 1] += mass * cond[e, en]
-            continue
-        if x <= fine_grid[0]:
-            x = fine_grid[0]
+        x = min(max(savings[f], fine_grid[0]), fine_grid[nf - 1])
         while j < nf - 2 and fine_grid[j + 1] <= x:
             j += 1
         while j > 0 and x < fine_grid[j]:
             j -= 1
-        wt = (fine_grid[j + 1] - x) / (fine_grid[j + 1] - fine_grid[j])
-        for en in range(2):
-            pm = mass * cond[e, en]
-            out[en, j] += pm * wt
-            out[en, j + 1] += pm * (1.0 - wt)
-    return clipped
+        index[f] = j
+        weight[f] = (fine_grid[j + 1] - x) / (fine_grid[j + 1] - fine_grid[j])
+
+
+@njit(cache=True)
+def push_lottery(dist, index, weight, chain, out):
+    """Add to `out` the histogram `dist` moved by a lottery and ``chain[e, e']``."""
+    for e in range(dist.shape[0]):
+        for f in range(dist.shape[1]):
+            mass = dist[e, f]
+            if mass == 0.0:
+                continue
+            j = index[e, f]
+            w = weight[e, f]
+            for en in range(chain.shape[1]):
+                pm = mass * chain[e, en]
+                out[en, j] += pm * w
+                out[en, j + 1] += pm * (1.0 - w)
 
 
 @njit(cache=True)
 def histogram_step(dist, fine_grid, R, w_ell, m_nodes, c_nodes, curves, theta, cond, out,
-                   savings, consumption):
+                   savings, consumption, index, weight):
     """One period of the histogram.
 
     ``curves[e, 0/1]``: the two capital-grid curves of employment `e` in the
     current aggregate state; `theta`: weight of the second; ``cond[e, e']``:
     ``Pi(e' | e, z, z')``.  Writes next period's histogram into `out` (zeroed
     here) and returns ``(K', C, clipped mass)``: savings and consumption of
-    the population before the lottery (which preserves the mean).
+    the population before the lottery (which preserves the mean).  `savings`,
+    `consumption`, `index`, `weight` are ``(2, nf)`` work arrays.
     """
-    out[:] = 0.0
+    top = fine_grid[fine_grid.size - 1]
     k_next = 0.0
     cons = 0.0
     clipped = 0.0
     for e in range(2):
         _savings_on_fine(fine_grid, R, w_ell, m_nodes, c_nodes, curves[e, 0], curves[e, 1],
                          theta, e, savings[e], consumption[e])
+        lottery_row(fine_grid, savings[e], index[e], weight[e])
         for f in range(fine_grid.size):
             k_next += dist[e, f] * savings[e, f]
             cons += dist[e, f] * consumption[e, f]
-        clipped += _push(dist, fine_grid, savings[e], e, cond, out)
+            if savings[e, f] >= top:
+                clipped += dist[e, f]
+    out[:] = 0.0
+    push_lottery(dist, index, weight, cond, out)
     return k_next, cons, clipped
 
 
@@ -171,6 +182,8 @@ def simulate_histogram(dist0, fine_grid, z_path, capital_grid, m_nodes, c_nodes,
     nxt = np.empty_like(dist)
     savings = np.empty((2, nf))
     consumption = np.empty((2, nf))
+    index = np.empty((2, nf), dtype=np.int64)
+    weight = np.empty((2, nf))
     curves = np.empty((2, 2), dtype=np.int64)
     n_snap = 0
     if snapshot_every > 0 and snapshot_from < T:
@@ -204,7 +217,7 @@ def simulate_histogram(dist0, fine_grid, z_path, capital_grid, m_nodes, c_nodes,
             curves[e, 1] = (z * 2 + e) * nk + i + 1
         k_next, cons, clip = histogram_step(dist, fine_grid, R, w * ell, m_nodes, c_nodes,
                                             curves, theta, cond_all[z, zn], nxt, savings,
-                                            consumption)
+                                            consumption, index, weight)
         K[t + 1] = k_next
         C[t] = cons
         clipped += clip
@@ -214,21 +227,15 @@ def simulate_histogram(dist0, fine_grid, z_path, capital_grid, m_nodes, c_nodes,
 
 @njit(cache=True)
 def lottery(fine_grid, savings):
-    """Young's lottery of `savings` (``(2, nf)``) onto `fine_grid`.
+    """Young's lottery of `savings` (``(rows, nf)``) onto `fine_grid`: ``(index, weight)``.
 
-    Returns ``(index, weight)``: savings ``savings[e, f]`` go to grid point
-    ``index[e, f]`` with probability ``weight[e, f]`` and to the next one with
-    ``1 - weight`` (clipped at the ends of the grid).
+    See :func:`lottery_row`; the histogram step, the stationary push and
+    :func:`transition_matrix` all move mass with it.
     """
-    nf = fine_grid.size
     index = np.empty(savings.shape, dtype=np.int64)
     weight = np.empty(savings.shape)
     for e in range(savings.shape[0]):
-        for f in range(nf):
-            x = min(max(savings[e, f], fine_grid[0]), fine_grid[nf - 1])
-            j, theta = locate(fine_grid, x)
-            index[e, f] = j
-            weight[e, f] = 1.0 - theta
+        lottery_row(fine_grid, savings[e], index[e], weight[e])
     return index, weight
 
 

@@ -47,6 +47,7 @@ from foresight.numerics.krusell_smith.params import KrusellSmithGrids, KrusellSm
 from foresight.numerics.krusell_smith.population import (
     histogram_capital,
     lottery,
+    push_lottery,
     stationary_histogram,
     transition_matrix,
 )
@@ -105,28 +106,17 @@ class StationaryEquilibrium:
 
 
 @njit(cache=True)
-def _iterate_push(dist, fine_grid, index, weight, chain, tol, max_iter):
+def _iterate_push(dist, index, weight, chain, tol, max_iter):
     """Iterate the histogram's lottery push until the sup-norm change is below `tol`."""
-    nf = fine_grid.size
     nxt = np.empty_like(dist)
     diff = np.inf
     it = 0
     while it < max_iter:
         nxt[:] = 0.0
-        for e in range(2):
-            for f in range(nf):
-                mass = dist[e, f]
-                if mass == 0.0:
-                    continue
-                j = index[e, f]
-                w = weight[e, f]
-                for en in range(2):
-                    pm = mass * chain[e, en]
-                    nxt[en, j] += pm * w
-                    nxt[en, j + 1] += pm * (1.0 - w)
+        push_lottery(dist, index, weight, chain, nxt)
         diff = 0.0
-        for e in range(2):
-            for f in range(nf):
+        for e in range(dist.shape[0]):
+            for f in range(dist.shape[1]):
                 d = abs(nxt[e, f] - dist[e, f])
                 if d > diff:
                     diff = d
@@ -170,7 +160,7 @@ class _Economy:
         chain = p.stationary_employment_chain
         if self.distribution == "iterate":
             start = self.dist if self.dist is not None else _initial(g.fine, p.mean_unemployment)
-            dist, it, diff = _iterate_push(start, g.fine, index, weight, chain, 1e-13,
+            dist, it, diff = _iterate_push(start, index, weight, chain, 1e-13,
                                            1_000_000)
             if diff >= 1e-13:
                 raise ConvergenceError("stationary histogram (iterated push)", diff, it, 1e-13)
