@@ -199,31 +199,6 @@ def _max_abs_diff(a, b):
 
 
 @njit(cache=True)
-def _iterate_stationary(a_grid, prob, R_next, income_next, m0, c0, beta, gamma, log_utility,
-                        tol, max_iter):
-    idx = np.empty((1, 2, 2), dtype=np.int64)
-    wts = np.zeros((1, 2, 2))
-    for en in range(2):
-        idx[0, en, 0] = en
-        idx[0, en, 1] = en
-        wts[0, en, 0] = 1.0
-    m_old, c_old = m0.copy(), c0.copy()
-    m_new, c_new = np.empty_like(m0), np.empty_like(c0)
-    diff = np.inf
-    it = 0
-    while it < max_iter:
-        _egm_block(a_grid, prob, R_next, income_next, m_old, c_old, idx, wts, beta, gamma,
-                   log_utility, m_new, c_new)
-        it += 1
-        diff = _max_abs_diff(c_new, c_old)
-        m_old, m_new = m_new, m_old
-        c_old, c_new = c_new, c_old
-        if diff < tol or not diff == diff:
-            break
-    return m_old, c_old, it, diff
-
-
-@njit(cache=True)
 def alm_transition_data(a_grid, k_grid, z_values, labour, ell, alpha, delta, transition,
                         intercept, slope):
     """Next-period prices, curve indices/weights and probabilities of every (z, K_k) node.
@@ -261,12 +236,31 @@ def alm_transition_data(a_grid, k_grid, z_values, labour, ell, alpha, delta, tra
     return R_next, income, idx, wts, prob, k_next
 
 
+@njit(cache=True)
+def _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, b, m_old, c_old, beta, gamma,
+              log_utility, m_new, c_new):
+    """:func:`_egm_block` for node `b`, written to its curves ``out_curve[b]``."""
+    nn = m_old.shape[1]
+    m_blk = np.empty((2, nn))
+    c_blk = np.empty((2, nn))
+    _egm_block(a_grid, prob[b], R_next[b], income[b], m_old, c_old, idx[b], wts[b], beta, gamma,
+               log_utility, m_blk, c_blk)
+    for e in range(2):
+        m_new[out_curve[b, e]] = m_blk[e]
+        c_new[out_curve[b, e]] = c_blk[e]
+
+
 @njit(cache=True, parallel=True)
-def _iterate_alm(a_grid, R_next, income, idx, wts, prob, m0, c0, beta, gamma, log_utility,
-                 tol, max_iter):
-    """EGM under a law of motion; policies ``(z, e, k, nodes)`` flattened to curves."""
-    nk = R_next.shape[1]
-    nn = m0.shape[-1]
+def _iterate_nodes(a_grid, prob, R_next, income, idx, wts, out_curve, m0, c0, beta, gamma,
+                   log_utility, tol, max_iter):
+    """EGM sweeps over a batch of nodes until consumption moves by less than `tol`.
+
+    Node ``b`` has ``prob[b, e, z', e']``, ``R_next[b, z']``, ``income[b, z', e']``
+    and next period's curves ``idx[b]`` / ``wts[b]`` (see :func:`_egm_block`); its
+    policy for employment ``e`` is curve ``out_curve[b, e]`` of ``m0``, ``c0``
+    (``(curves, nodes)``).  Nodes are solved in parallel; each writes only its
+    own curves, so the result does not depend on the number of threads.
+    """
     m_old = m0.copy()
     c_old = c0.copy()
     m_new = np.empty_like(m_old)
@@ -274,18 +268,13 @@ def _iterate_alm(a_grid, R_next, income, idx, wts, prob, m0, c0, beta, gamma, lo
     diff = np.inf
     it = 0
     while it < max_iter:
-        mc_old = m_old.reshape(4 * nk, nn)
-        cc_old = c_old.reshape(4 * nk, nn)
-        for b in prange(2 * nk):
-            z = b // nk
-            k = b % nk
-            m_blk = np.empty((2, nn))
-            c_blk = np.empty((2, nn))
-            _egm_block(a_grid, prob[z], R_next[z, k], income[z, k], mc_old, cc_old,
-                       idx[z, k], wts[z, k], beta, gamma, log_utility, m_blk, c_blk)
-            for e in range(2):
-                m_new[z, e, k] = m_blk[e]
-                c_new[z, e, k] = c_blk[e]
+        if prob.shape[0] == 1:  # one node: no parallel region (its start-up would dominate)
+            _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, 0, m_old, c_old,
+                      beta, gamma, log_utility, m_new, c_new)
+        else:
+            for b in prange(prob.shape[0]):
+                _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, b, m_old, c_old,
+                          beta, gamma, log_utility, m_new, c_new)
         it += 1
         diff = _max_abs_diff(c_new, c_old)
         m_old, m_new = m_new, m_old
@@ -293,6 +282,27 @@ def _iterate_alm(a_grid, R_next, income, idx, wts, prob, m0, c0, beta, gamma, lo
         if diff < tol or not diff == diff:
             break
     return m_old, c_old, it, diff
+
+
+def _solve_nodes(params, asset_grid, nodes, m0, c0, tol, max_iter, acceleration, what):
+    """Run :func:`_iterate_nodes` (plain or Anderson-accelerated) on policies of any shape."""
+    _require_acceleration(acceleration)
+    shape = m0.shape
+    curves = (np.ascontiguousarray(m0.reshape(-1, shape[-1])),
+              np.ascontiguousarray(c0.reshape(-1, shape[-1])))
+    log_utility = params.gamma == 1.0
+
+    def sweeps(m, c, tol_, n):
+        return _iterate_nodes(asset_grid, *nodes, m, c, params.beta, params.gamma,
+                              log_utility, tol_, n)
+
+    if acceleration == "none":
+        m, c, it, diff = sweeps(*curves, tol, int(max_iter))
+    else:
+        m, c, it, diff = _iterate_accelerated(lambda m_, c_: sweeps(m_, c_, 0.0, 1)[:2],
+                                              asset_grid, *curves, tol, max_iter)
+    _check_converged(what, diff, it, tol, max_iter)
+    return HouseholdPolicy(m.reshape(shape), c.reshape(shape), None, int(it), float(diff))
 
 
 # ------------------------------------------------------------------ public API
@@ -485,25 +495,17 @@ def solve_stationary_household(params, grids, *, interest: float, wage: float,
                              "beta R >= 1: with R that high assets grow without bound and "
                              "there is no stationary household problem")
     a = grids.assets
-    prob = np.ascontiguousarray(params.stationary_employment_chain.reshape(2, 1, 2))
-    R_next = np.array([R])
-    income = np.array([[0.0, w * params.labour_endowment]])
+    # One node: next period is this problem again (z' has one value, the chain is 2x2).
+    nodes = (np.ascontiguousarray(params.stationary_employment_chain.reshape(1, 2, 1, 2)),
+             np.array([[R]]), np.array([[[0.0, w * params.labour_endowment]]]),
+             np.array([[[[0, 0], [1, 1]]]], dtype=np.int64),
+             np.array([[[[1.0, 0.0], [1.0, 0.0]]]]), np.array([[0, 1]], dtype=np.int64))
     if start is None:
         m0, c0 = initial_policy(a, (2,))
     else:
         m0, c0 = start.cash_on_hand, start.consumption
-    _require_acceleration(acceleration)
-    log_utility = params.gamma == 1.0
-    if acceleration == "none":
-        m, c, it, diff = _iterate_stationary(a, prob, R_next, income, m0, c0, params.beta,
-                                             params.gamma, log_utility, tol, int(max_iter))
-    else:
-        m, c, it, diff = _iterate_accelerated(
-            lambda m_, c_: _iterate_stationary(a, prob, R_next, income, m_, c_, params.beta,
-                                               params.gamma, log_utility, 0.0, 1)[:2],
-            a, m0, c0, tol, max_iter)
-    _check_converged("stationary household EGM", diff, it, tol, max_iter)
-    return HouseholdPolicy(m, c, None, int(it), float(diff))
+    return _solve_nodes(params, a, nodes, m0, c0, tol, max_iter, acceleration,
+                        "stationary household EGM")
 
 
 def solve_alm_household(params, grids, law: AggregateLawOfMotion, *, tol: float = 1e-8,
@@ -534,20 +536,18 @@ def solve_alm_household(params, grids, law: AggregateLawOfMotion, *, tol: float 
                                params.labour_endowment, params.alpha, params.delta,
                                params.transition_matrix, intercept, slope)
     R_next, income, idx, wts, prob, _ = data
+    nk = kg.size
+    # Node b = z nK + k; its policies are curves (z, e, k) of the (z, e, k) layout.
+    z_of, k_of = np.divmod(np.arange(2 * nk), nk)
+    out_curve = (z_of[:, None] * 2 + np.arange(2)[None, :]) * nk + k_of[:, None]
+    nodes = (np.ascontiguousarray(prob[z_of]), R_next.reshape(2 * nk, 2),
+             income.reshape(2 * nk, 2, 2), idx.reshape(2 * nk, 2, 2, 2),
+             wts.reshape(2 * nk, 2, 2, 2), out_curve)
     if start is None:
-        m0, c0 = initial_policy(a, (2, 2, kg.size))
+        m0, c0 = initial_policy(a, (2, 2, nk))
     else:
         m0, c0 = start.cash_on_hand, start.consumption
-    _require_acceleration(acceleration)
-    log_utility = params.gamma == 1.0
-    if acceleration == "none":
-        m, c, it, diff = _iterate_alm(a, R_next, income, idx, wts, prob, m0, c0, params.beta,
-                                      params.gamma, log_utility, tol, int(max_iter))
-    else:
-        m, c, it, diff = _iterate_accelerated(
-            lambda m_, c_: _iterate_alm(a, R_next, income, idx, wts, prob, m_, c_, params.beta,
-                                        params.gamma, log_utility, 0.0, 1)[:2],
-            a, m0, c0, tol, max_iter)
-    _check_converged("Krusell-Smith household EGM under the law of motion", diff, it, tol,
-                     max_iter)
-    return HouseholdPolicy(m, c, kg, int(it), float(diff))
+    pol = _solve_nodes(params, a, nodes, m0, c0, tol, max_iter, acceleration,
+                       "Krusell-Smith household EGM under the law of motion")
+    return HouseholdPolicy(pol.cash_on_hand, pol.consumption, kg, pol.iterations,
+                           pol.residual)
