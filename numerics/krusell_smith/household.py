@@ -227,12 +227,7 @@ def alm_transition_data(a_grid, k_grid, z_values, labour, ell, alpha, delta, tra
                     idx[z, k, zn, en, 1] = base + i + 1
                     wts[z, k, zn, en, 0] = 1.0 - theta
                     wts[z, k, zn, en, 1] = theta
-    prob = np.empty((2, 2, 2, 2))
-    for z in range(2):
-        for e in range(2):
-            for zn in range(2):
-                for en in range(2):
-                    prob[z, e, zn, en] = transition[2 * z + e, 2 * zn + en]
+    prob = np.ascontiguousarray(transition).reshape(2, 2, 2, 2)  # [z, e, z', e']
     return R_next, income, idx, wts, prob, k_next
 
 
