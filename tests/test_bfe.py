@@ -13,7 +13,8 @@ from foresight.numerics.bfe import (
     simulate_path,
     stationary_equilibrium,
 )
-from foresight.numerics.bfe.engine import forecast_errors, invariant_distribution
+from foresight.numerics.bfe.engine import forecast_errors
+from foresight.numerics.markov import stationary_distribution as invariant_distribution
 
 
 @pytest.fixture(scope="module")

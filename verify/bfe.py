@@ -100,7 +100,7 @@ def tree_continuations(solver: BFESolver, eq: TreeEquilibrium) -> list:
         for k in range(1, n + 1):
             acc = np.repeat(acc, nz) + info[k]
         frozen_stat = acc / (n + 1)
-    out.append(solver._frozen(frozen_stat))
+    out.append(solver._frozen(eq.z_index[n], frozen_stat))
     return out
 
 
@@ -308,9 +308,13 @@ def paper_claims(paths: int = 6, periods: int = 400) -> list:
 def claims_from_results(res: dict) -> list:
     """Claim checks from a :func:`~foresight.numerics.bfe.experiments.monte_carlo` result."""
     tag = f"{res['model']},{res['mode']},{res['paths']}x{res['periods']}"
+    if res.get("continuation", "markov") != "markov":
+        tag += f",{res['continuation']}"
+    ks = res["model"] == "krusell-smith"
+    sigma_table, fe_table = ("Table 1", "Table 4") if ks else ("Table 3", "Table 5")
     out = [check_claim_increasing(
         f"bfe.claim_sigma_increasing[{tag}]",
-        "paper Table 3: sigma of the mean state increases with N (N = 0, 1, 2)",
+        f"paper {sigma_table}: sigma of the mean state increases with N (N = 0, 1, 2)",
         res["sigma_mean"], res["sigma_diff_mean"], res["sigma_diff_se"],
         horizons=res["horizons"])]
     fe_d = np.asarray(res["forecast_error_diff_mean"])
@@ -319,6 +323,6 @@ def claims_from_results(res: dict) -> list:
     for j in range(fe_m.shape[1]):
         out.append(check_claim_increasing(
             f"bfe.claim_forecast_error_increasing[{tag},j={j + 1}]",
-            f"paper Table 5: the {j + 1}-period-ahead forecast error increases with N",
+            f"paper {fe_table}: the {j + 1}-period-ahead forecast error increases with N",
             fe_m[:, j], fe_d[:, j], fe_s[:, j], horizons=res["horizons"]))
     return out

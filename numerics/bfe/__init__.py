@@ -1,4 +1,6 @@
-"""N-Bounded Foresight Equilibrium (Islah & Light 2025): generic engine and ladder models.
+"""N-Bounded Foresight Equilibrium (Islah & Light 2025): generic engine and models.
+
+Attributes are imported lazily (the engine and the models compile numba kernels).
 
 Examples
 --------
@@ -7,30 +9,33 @@ Examples
 0
 """
 
-from foresight.numerics.bfe.engine import (
-    BFESolver,
-    FrozenValueTable,
-    PathResult,
-    TreeEquilibrium,
-    forecast_errors,
-    perfect_foresight_path,
-    simulate_aggregate_path,
-    simulate_path,
-    stationary_equilibrium,
-)
-from foresight.numerics.bfe.models import CapacityModel, LadderModel, QualityLadderModel
+import importlib
 
-__all__ = [
-    "BFESolver",
-    "CapacityModel",
-    "FrozenValueTable",
-    "LadderModel",
-    "PathResult",
-    "QualityLadderModel",
-    "TreeEquilibrium",
-    "forecast_errors",
-    "perfect_foresight_path",
-    "simulate_aggregate_path",
-    "simulate_path",
-    "stationary_equilibrium",
-]
+_EXPORTS = {
+    "BFESolver": "engine",
+    "FrozenValueTable": "engine",
+    "PathResult": "engine",
+    "TreeEquilibrium": "engine",
+    "forecast_errors": "engine",
+    "perfect_foresight_path": "engine",
+    "simulate_aggregate_path": "engine",
+    "simulate_path": "engine",
+    "stationary_equilibrium": "engine",
+    "CapacityModel": "models",
+    "LadderModel": "models",
+    "QualityLadderModel": "models",
+    "KrusellSmithBFE": "krusell_smith",
+    "BFEModel": "contract",
+    "check_model": "contract",
+    "make_model": "contract",
+    "register_model": "contract",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

@@ -45,6 +45,7 @@ from numba import njit
 
 from foresight.errors import ConvergenceError, ParameterError, require_probability_vector
 from foresight.numerics.fixed_point import AndersonMixer
+from foresight.numerics.markov import stationary_distribution
 
 __all__ = [
     "BFESolver",
@@ -69,26 +70,30 @@ def _require_horizon(value) -> int:
 
 
 @njit(cache=True)
-def _interpolate(lo, step, values, statistics):
-    """Linear interpolation of ``values[g, ...]`` at `statistics` (clamped to the grid)."""
-    n_grid = values.shape[0]
-    out = np.empty((statistics.size,) + values.shape[1:])
+def _interpolate(lo, step, values, rows, statistics):
+    """Linear interpolation of ``values[rows[k], g, ...]`` at `statistics` (clamped)."""
+    n_grid = values.shape[1]
+    out = np.empty((statistics.size,) + values.shape[2:])
     for k in range(statistics.size):
         pos = (statistics[k] - lo) / step
         pos = min(max(pos, 0.0), n_grid - 1.0)
         i = min(int(pos), n_grid - 2)
         w = pos - i
-        out[k] = (1.0 - w) * values[i] + w * values[i + 1]
+        r = rows[k]
+        out[k] = (1.0 - w) * values[r, i] + w * values[r, i + 1]
     return out
 
 
 class FrozenValueTable:
-    """Frozen-population continuation values on a grid of the statistic.
+    """Continuation values beyond the horizon on a grid of the statistic.
 
-    ``values[g, j, x]`` is the infinite-horizon value at state ``x`` and
-    aggregate state ``j`` when the statistic stays at ``grid[g]`` forever.
-    Interpolation is linear in the statistic (values are piecewise smooth in
-    it; the error is measured in ``benchmarks/bench_bfe.py``).
+    ``values[r, g, j, ...]`` is what a leaf with statistic ``grid[g]`` hands to
+    its child reached by aggregate state ``j``, under the continuation reading
+    (``model.frozen_values``): for ``"frozen-prices"`` row ``r`` is the leaf's
+    aggregate state (the frozen prices depend on it); for ``"markov"`` and
+    ``"mean-z"`` there is one row.  Interpolation is linear in the statistic
+    (values are piecewise smooth in it; the error is measured in
+    ``benchmarks/bench_bfe.py``).
 
     Examples
     --------
@@ -97,17 +102,35 @@ class FrozenValueTable:
     >>> v = table(np.array([2.5]))
     >>> v.shape
     (1, 2, 11)
+    >>> FrozenValueTable(CapacityModel(), points=51, continuation="frozen-prices").values.shape
+    (2, 51, 2, 11)
     """
 
-    def __init__(self, model, points: int = 2001):
+    def __init__(self, model, points: int = 2001, continuation: str = "markov"):
+        from foresight.numerics.bfe.contract import require_continuation
+
+        self.continuation = require_continuation(continuation)
         lo, hi = model.statistic_bounds()
         self.grid = np.linspace(lo, hi, int(points))
-        self.values = model.frozen_values(self.grid)
+        if self.continuation == "frozen-prices":
+            self.values = np.stack([
+                model.frozen_values(self.grid, "frozen-prices",
+                                    z_leaf=np.full(self.grid.size, z))
+                for z in range(model.n_aggregate)])
+        else:
+            self.values = model.frozen_values(self.grid, self.continuation)[None]
         self.model = model
 
-    def __call__(self, statistics: np.ndarray) -> np.ndarray:
+    def __call__(self, statistics: np.ndarray, z_leaf=None) -> np.ndarray:
         s = np.ascontiguousarray(np.atleast_1d(statistics), dtype=float)
-        return _interpolate(self.grid[0], self.grid[1] - self.grid[0], self.values, s)
+        if self.values.shape[0] == 1:
+            rows = np.zeros(s.size, dtype=np.int64)
+        else:
+            if z_leaf is None:
+                raise ParameterError("z_leaf", None, "the leaves' aggregate states "
+                                     f"(continuation {self.continuation!r})")
+            rows = np.ascontiguousarray(np.broadcast_to(z_leaf, s.shape), dtype=np.int64)
+        return _interpolate(self.grid[0], self.grid[1] - self.grid[0], self.values, rows, s)
 
 
 @dataclass
@@ -159,6 +182,11 @@ class BFESolver:
         Implements the N-BFE model interface (``docs/bfe.md``).
     foresight_horizon : int
         ``N >= 0``.
+    continuation : {"markov", "frozen-prices", "mean-z"}
+        What agents assume beyond depth N (``docs/bfe.md``): ``z`` Markov
+        (Proposition 1, default), the payoff-relevant aggregate frozen at the
+        depth-N node's value (Figure 2), or no aggregate shocks (``z`` at its
+        stationary mean).
     continuation_rule : {"last", "branch_mean"}
         Constant population state assumed beyond depth N.
     method : {"anderson", "damped"}
@@ -184,12 +212,19 @@ class BFESolver:
         (``bellman_step`` / ``push``), which any model supports.
     """
 
-    def __init__(self, model, foresight_horizon: int, *, continuation_rule: str = "last",
+    def __init__(self, model, foresight_horizon: int, *, continuation: str = "markov",
+                 continuation_rule: str = "last",
                  method: str = "anderson", damping: float = 1.0, tol: float = 1e-10,
                  max_iter: int = 500, table: FrozenValueTable | None = None,
                  exact: bool = False, anderson_memory: int = 6, fused: bool = True):
+        from foresight.numerics.bfe.contract import require_continuation
+
         self.model = model
         self.horizon = _require_horizon(foresight_horizon)
+        self.continuation = require_continuation(continuation)
+        if table is not None and table.continuation != self.continuation:
+            raise ParameterError("table", f"a table for {table.continuation!r}",
+                                 f"a FrozenValueTable for continuation {self.continuation!r}")
         if continuation_rule not in CONTINUATION_RULES:
             raise ParameterError("continuation_rule", continuation_rule,
                                  " | ".join(CONTINUATION_RULES))
@@ -204,7 +239,8 @@ class BFESolver:
         self.max_iter = int(max_iter)
         self.exact = bool(exact)
         self.anderson_memory = int(anderson_memory)
-        self.table = None if exact else (table or FrozenValueTable(model))
+        self.table = None if exact else (
+            table or FrozenValueTable(model, continuation=self.continuation))
         nz = model.n_aggregate
         self._nz = nz
         self._sizes = [nz**k for k in range(self.horizon + 1)]
@@ -234,10 +270,10 @@ class BFESolver:
                                        for k in range(self.horizon)]
         return out
 
-    def _frozen(self, statistics):
+    def _frozen(self, z_leaf, statistics):
         if self.exact:
-            return self.model.frozen_values(statistics)
-        return self.table(statistics)
+            return self.model.frozen_values(statistics, self.continuation, z_leaf=z_leaf)
+        return self.table(statistics, z_leaf)
 
     def _split(self, flat):
         return [flat[self._offsets[k]:self._offsets[k + 1]] for k in range(self.horizon)]
@@ -256,7 +292,7 @@ class BFESolver:
         """Values and policies on the tree given the statistics at every node."""
         model, nz = self.model, self._nz
         n = self.horizon
-        frozen = self._frozen(self._frozen_statistic(stats))  # (|Z|^N, |Z|, ...)
+        frozen = self._frozen(z_nodes[n], self._frozen_statistic(stats))  # (|Z|^N, |Z|, ...)
         values = [None] * (n + 1)
         policies = [None] * (n + 1)
         values[n], policies[n] = model.bellman_step(z_nodes[n], stats[n], frozen)
@@ -283,7 +319,7 @@ class BFESolver:
         """``Phi``: statistics at depths 1..N -> regenerated statistics."""
         stats = [np.array([root_stat])] + self._split(flat)
         if self.fused:
-            frozen = self._frozen(self._frozen_statistic(stats))
+            frozen = self._frozen(z_nodes[self.horizon], self._frozen_statistic(stats))
             z_all = self._z_flat[int(z_nodes[0][0])]
             v, p, st, new_all = self.model.solve_tree(z_all, np.concatenate(stats), frozen,
                                                       root_state, self.horizon)
@@ -456,45 +492,44 @@ def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None
         raise ParameterError("forecast", forecast,
                              "'exact' in the continuum; 'resampled' needs firms and "
                              "forecast_rng")
-    initial_state = np.array(require_probability_vector("initial_state", initial_state,
-                                                        atol=1e-9))
+    initial_state = np.asarray(initial_state, dtype=float)
+    shape = tuple(model.population_shape)
+    if initial_state.shape != shape:
+        raise ParameterError("initial_state", f"shape {initial_state.shape}",
+                             f"shape {shape} (a histogram over the model's individual grid)")
+    require_probability_vector("initial_state", initial_state.ravel(), atol=1e-9)
     z_path = np.asarray(z_path, dtype=np.int64)
     if z_path.ndim != 1 or z_path.size < 1 or z_path.min() < 0 \
             or z_path.max() >= model.n_aggregate:
         raise ParameterError("z_path", z_path, f"indices in 0..{model.n_aggregate - 1}")
     periods = z_path.size - 1
-    n_x = model.n_states
-    if initial_state.size != n_x:
-        raise ParameterError("initial_state", f"{initial_state.size} entries",
-                             f"{n_x} entries (one per individual state)")
     nz = model.n_aggregate
     if firms is not None:
         if rng is None:
             raise ParameterError("rng", None, "a numpy Generator (finite-population mode)")
-        # Firms start from the initial distribution (deterministic rounding of counts).
-        counts = np.floor(np.asarray(initial_state) * firms).astype(np.int64)
-        counts[np.argmax(initial_state)] += firms - counts.sum()
-        agents = np.repeat(np.arange(n_x), counts)
-        state = np.bincount(agents, minlength=n_x) / firms
+        # The model owns its agents: it draws them and counts them into a histogram.
+        agents = model.initial_agents(initial_state, int(firms), rng)
+        state = model.population_from_agents(agents)
     else:
-        state = np.asarray(initial_state, dtype=float).copy()
+        agents = None
+        state = initial_state.copy()
     mean = np.empty(periods + 1)
     stat = np.empty(periods + 1)
     its = np.zeros(periods + 1, dtype=np.int64)
     forecasts = np.full((periods + 1, forecast_horizon), np.nan)
-    kept = np.empty((periods + 1, n_x)) if keep_states else None
+    kept = np.empty((periods + 1,) + shape) if keep_states else None
     guess = None
     n = solver.horizon
     for t in range(periods + 1):
         eq = solver.solve(state, int(z_path[t]), initial_guess=guess)
         its[t] = eq.iterations
-        mean[t] = model.mean_state(state[None, :])[0]
+        mean[t] = model.mean_state(state[None, ...])[0]
         stat[t] = eq.statistics[0][0]
         if keep_states:
             kept[t] = state
         # Forecasts along the realised history (held at depth N beyond it).
         node = 0
-        sampled = agents.copy() if resample else None
+        sampled = agents if resample else None
         for j in range(1, forecast_horizon + 1):
             if t + j > periods:
                 break
@@ -503,12 +538,12 @@ def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None
                 if resample:
                     # One step of the copy with the policy of the node it leaves.
                     sampled = model.simulate_agents(
-                        sampled, eq.policies[j - 1][node], int(z_path[t + j]),
-                        forecast_rng.random(firms), z_now=int(z_path[t + j - 1]))
+                        sampled, eq.policies[j - 1][node], int(z_path[t + j - 1]),
+                        int(z_path[t + j]), forecast_rng)
                 node = node * nz + int(z_path[t + j])
             if resample:
-                dist = np.bincount(sampled, minlength=n_x)[None, :] / firms
-                forecasts[t, j - 1] = model.mean_state(dist)[0]
+                dist = model.population_from_agents(sampled)
+                forecasts[t, j - 1] = model.mean_state(dist[None, ...])[0]
             else:
                 forecasts[t, j - 1] = model.mean_state(
                     eq.population_states[depth][node:node + 1])[0]
@@ -516,12 +551,12 @@ def simulate_path(solver: BFESolver, z_path, initial_state, *, firms: int | None
             break
         policy = eq.root_policy
         if firms is None:
-            state = model.push(state[None, :], policy[None, :], eq.statistics[0],
+            state = model.push(state[None, ...], policy[None, ...], eq.statistics[0],
                                z_path[t + 1:t + 2], z_now=z_path[t:t + 1])[0]
         else:
-            agents = model.simulate_agents(agents, policy, int(z_path[t + 1]),
-                                           rng.random(firms), z_now=int(z_path[t]))
-            state = np.bincount(agents, minlength=n_x) / firms
+            agents = model.simulate_agents(agents, policy, int(z_path[t]),
+                                           int(z_path[t + 1]), rng)
+            state = model.population_from_agents(agents)
         guess = solver.shifted_guess(eq, int(z_path[t + 1]))
     return PathResult(z_path, mean, stat, forecasts, its, kept)
 
@@ -549,17 +584,6 @@ def forecast_errors(result: PathResult, burn_in: int = 0) -> np.ndarray:
 
 
 # ------------------------------------------------------- no-shock benchmarks
-
-
-def invariant_distribution(transition: np.ndarray) -> np.ndarray:
-    """Stationary distribution of a row-stochastic matrix (linear solve)."""
-    n = transition.shape[0]
-    a = transition.T - np.eye(n)
-    a[-1, :] = 1.0
-    b = np.zeros(n)
-    b[-1] = 1.0
-    pi = np.linalg.solve(a, b)
-    return np.clip(pi, 0.0, None) / np.clip(pi, 0.0, None).sum()
 
 
 @dataclass
@@ -595,7 +619,7 @@ def stationary_equilibrium(model, tol: float = 1e-12) -> StationaryEquilibrium:
 
     def invariant_at(q):
         policy = model.frozen_policy(q)[0]
-        return invariant_distribution(model.transition_matrix(policy)), policy
+        return stationary_distribution(model.transition_matrix(policy)), policy
 
     def excess(q):
         s, _ = invariant_at(q)

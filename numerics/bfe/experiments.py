@@ -53,11 +53,15 @@ from foresight.numerics.bfe.engine import (
     simulate_path,
     stationary_equilibrium,
 )
-from foresight.numerics.bfe.models import CapacityModel, QualityLadderModel
+from foresight.numerics.bfe.contract import make_model, registered_models, \
+    require_continuation
+from foresight.numerics.bfe.models import CapacityModel
 
 __all__ = [
-    "MODELS",
+    "PAPER_TABLE1",
     "PAPER_TABLE3",
+    "PAPER_TABLE4",
+    "paper_reference",
     "PAPER_TABLE5",
     "make_model",
     "initial_state",
@@ -68,7 +72,16 @@ __all__ = [
     "investment_response",
 ]
 
-MODELS = {"capacity": CapacityModel, "quality-ladder": QualityLadderModel}
+#: Table 1 of the paper: sigma of mean capital, N = 0, 1, 2 and the moment-based
+#: (KS-ALM) "full horizon" (1000 paths x 1000 periods, HARK's start).
+PAPER_TABLE1 = {0: 0.265, 1: 0.324, 2: 0.377}
+PAPER_TABLE1_ALM = 0.483
+#: Table 4 of the paper, in percent: ``PAPER_TABLE4[j][N]``, j periods ahead.
+PAPER_TABLE4 = {
+    1: {0: 0.398, 1: 1.080},
+    2: {0: 0.671, 1: 1.324},
+    3: {0: 0.915, 1: 1.515},
+}
 
 #: Table 3 of the paper: sigma of mean capacity, N = 0, 1, 2 (1000 paths x 1000 periods).
 PAPER_TABLE3 = {0: 0.087, 1: 0.093, 2: 0.101}
@@ -80,28 +93,21 @@ PAPER_TABLE5 = {
 }
 
 
-def make_model(kind: str, **params):
-    """Model by name (``"capacity"`` or ``"quality-ladder"``) with keyword parameters.
-
-    Examples
-    --------
-    >>> make_model("capacity", a_max=2.0).a_max
-    2.0
-    """
-    if kind not in MODELS:
-        from foresight.errors import did_you_mean
-
-        raise ParameterError("model", kind, " | ".join(MODELS), did_you_mean(kind, MODELS))
-    return MODELS[kind](**params)
-
-
 @functools.lru_cache(maxsize=16)
 def _stationary(model):
     return stationary_equilibrium(model.without_shocks())
 
 
-def initial_state(model) -> np.ndarray:
-    """Stationary distribution of the economy without shocks (``z`` at its mean).
+INITIAL_CONDITIONS = ("stationary", "hark")
+
+
+def initial_state(model, initial: str = "stationary", z_index: int = 0) -> np.ndarray:
+    """Population state a path starts from.
+
+    ``"stationary"``: the stationary distribution of the economy without
+    shocks (``z`` at its mean; Krusell-Smith: its histogram with the
+    unemployment of ``z_index``); ``"hark"`` (Krusell-Smith only): everybody
+    at HARK's steady-state capital.
 
     Examples
     --------
@@ -109,13 +115,54 @@ def initial_state(model) -> np.ndarray:
     >>> round(float(s.sum()), 12)
     1.0
     """
+    if initial not in INITIAL_CONDITIONS:
+        raise ParameterError("initial", initial, " | ".join(INITIAL_CONDITIONS))
+    if hasattr(model, "initial_population"):
+        return model.initial_population(initial, z_index)
+    if initial != "stationary":
+        raise ParameterError("initial", initial,
+                             f"'stationary' (model {type(model).__name__} has no other)")
     return _stationary(model).population_state.copy()
 
 
-@functools.lru_cache(maxsize=16)
-def _table(model, points: int) -> FrozenValueTable:
-    # One table per worker process and model: a few hundred ms to build.
-    return FrozenValueTable(model, points=points)
+def table_points_for(model, points=None) -> int:
+    """Points of the frozen-value table: `points`, else the model's own default."""
+    if points is not None:
+        return int(points)
+    return int(getattr(model, "frozen_table_points", 2001))
+
+
+_TABLES: dict = {}
+
+
+def _table(model, points: int, continuation: str = "markov") -> FrozenValueTable:
+    # One table per worker process, model and reading: built once, reused by every path.
+    key = (getattr(model, "cache_key", model), int(points), continuation)
+    table = _TABLES.get(key)
+    if table is None:
+        table = FrozenValueTable(model, points=int(points), continuation=continuation)
+        _TABLES[key] = table
+    return table
+
+
+def paper_reference(kind: str) -> dict | None:
+    """The paper's numbers for a model: ``sigma[N]``, ``forecast_error[j][N]`` (percent).
+
+    Examples
+    --------
+    >>> paper_reference("krusell-smith")["sigma"][2]
+    0.377
+    >>> paper_reference("quality-ladder") is None
+    True
+    """
+    if kind == "capacity":
+        return {"sigma": dict(PAPER_TABLE3), "forecast_error": PAPER_TABLE5,
+                "tables": "Tables 3 and 5"}
+    if kind == "krusell-smith":
+        return {"sigma": dict(PAPER_TABLE1), "forecast_error": PAPER_TABLE4,
+                "tables": "Tables 1 and 4", "sigma_alm": PAPER_TABLE1_ALM,
+                "note": f"paper's moment-based (KS-ALM) sigma(K): {PAPER_TABLE1_ALM}"}
+    return None
 
 
 def _check_horizons(horizons) -> tuple:
@@ -130,8 +177,8 @@ def _check_horizons(horizons) -> tuple:
 
 
 def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, firms=None,
-                    forecast_horizon=3, table_points=2001, keep_mean_paths=False,
-                    forecast="exact"):
+                    forecast_horizon=3, table_points=None, keep_mean_paths=False,
+                    forecast="exact", continuation="markov", initial="stationary"):
     """One Monte Carlo path: every horizon on the same shocks.
 
     Parameters
@@ -154,6 +201,12 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
         :func:`~foresight.numerics.bfe.engine.simulate_path`); the resampled
         forecasts draw from a stream of their own, so the realised paths are
         those of ``"exact"``.
+    continuation : {"markov", "frozen-prices", "mean-z"}
+        What agents assume beyond the horizon (``docs/bfe.md``).
+    initial : {"stationary", "hark"}
+        Start from the stationary distribution without shocks (with ``z_0``
+        drawn from the chain), or -- Krusell-Smith -- HARK's start: everybody at
+        the steady-state capital and the first state bad.
 
     Returns
     -------
@@ -174,10 +227,12 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
     horizons = _check_horizons(horizons)
     total = int(burn_in) + int(periods)
     z0 = int(rng.integers(model.n_aggregate))
+    if initial == "hark":
+        z0 = 0  # HARK's first state is bad (the draw above keeps the stream's layout)
     z_path = simulate_aggregate_path(model.chain, z0, total, rng)
     firm_seed = int(rng.integers(2**63))
-    s0 = initial_state(model)
-    table = _table(model, int(table_points))
+    s0 = initial_state(model, initial, z0)
+    table = _table(model, table_points_for(model, table_points), continuation)
     h = len(horizons)
     sigma = np.empty(h)
     mean = np.empty(h)
@@ -185,7 +240,7 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
     fe = np.empty((h, int(forecast_horizon)))
     paths = np.empty((h, int(periods) + 1)) if keep_mean_paths else None
     for i, n in enumerate(horizons):
-        solver = BFESolver(model, n, table=table)
+        solver = BFESolver(model, n, table=table, continuation=continuation)
         firm_rng = None if firms is None else np.random.default_rng(firm_seed)
         fc_rng = None if firms is None else np.random.default_rng([firm_seed, 1])
         res = simulate_path(solver, z_path, s0, firms=firms, rng=firm_rng,
@@ -207,8 +262,8 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
 
 def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=100,
                 firms=None, seed=0, scheduler=None, n_workers=None, store=None,
-                progress=True, forecast_horizon=3, table_points=2001, model_params=None,
-                forecast="exact"):
+                progress=True, forecast_horizon=3, table_points=None, model_params=None,
+                forecast="exact", continuation="markov", initial="stationary"):
     """Table 3 and Table 5 statistics over many paths (Dask via ``run_paths``).
 
     Returns a JSON-able dict: per horizon the mean over paths of sigma, of the
@@ -235,14 +290,23 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
     if forecast not in ("exact", "resampled") or (forecast == "resampled" and firms is None):
         raise ParameterError("forecast", forecast,
                              "'exact', or 'resampled' with a number of firms")
+    require_continuation(continuation)
+    if initial not in INITIAL_CONDITIONS:
+        raise ParameterError("initial", initial, " | ".join(INITIAL_CONDITIONS))
+    if initial != "stationary" and not hasattr(model, "initial_population"):
+        raise ParameterError("initial", initial, f"'stationary' (model {kind})")
     t0 = time.perf_counter()
+    # The markov reading keeps the tag of earlier runs, so their stores stay valid.
+    tag = "bfe-path-statistics-v2" + ("" if continuation == "markov" and initial ==
+                                      "stationary" else f"-{continuation}-{initial}")
     res = run_paths(path_statistics, int(paths), seed, scheduler=scheduler,
                     n_workers=n_workers, store=store, progress=progress,
-                    tag="bfe-path-statistics-v2", model=model, horizons=horizons,
+                    tag=tag, model=model, horizons=horizons,
                     periods=int(periods), burn_in=int(burn_in),
                     firms=None if firms is None else int(firms),
-                    forecast_horizon=int(forecast_horizon), table_points=int(table_points),
-                    forecast=forecast)
+                    forecast_horizon=int(forecast_horizon),
+                    table_points=table_points_for(model, table_points),
+                    forecast=forecast, continuation=continuation, initial=initial)
     sigma = res.stack("sigma")
     mean = res.stack("mean")
     fe = res.stack("forecast_error")
@@ -254,9 +318,11 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
 
     return {
         "model": kind,
-        "parameters": {k: v for k, v in vars(model).items() if not k.startswith("_")},
-        "mode": "continuum" if firms is None else f"{int(firms)} firms",
+        "parameters": _describe(model),
+        "mode": "continuum" if firms is None else f"{int(firms)} {getattr(model, 'agent_noun', 'firms')}",
         "forecast": forecast,
+        "continuation": continuation,
+        "initial": initial,
         "horizons": list(horizons),
         "paths": n,
         "periods": int(periods),
@@ -278,8 +344,16 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
     }
 
 
+def _describe(model) -> dict:
+    """JSON-able parameters of a model (dataclass fields, or its ``describe()``)."""
+    if hasattr(model, "describe"):
+        return model.describe()
+    return {k: v for k, v in vars(model).items() if not k.startswith("_")}
+
+
 def figure4_paths(kind="capacity", *, horizons=(0, 1, 2), periods=400, burn_in=100, seed=4,
-                  firms=None, table_points=2001, model_params=None):
+                  firms=None, table_points=None, model_params=None, continuation="markov",
+                  initial="stationary"):
     """Figure 4: one aggregate path; the mean state under each ``N``.
 
     Returns ``(z_values_path, {N: mean_state_path})`` over the measured periods.
@@ -295,10 +369,13 @@ def figure4_paths(kind="capacity", *, horizons=(0, 1, 2), periods=400, burn_in=1
     model = make_model(kind, **(model_params or {}))
     out = path_statistics(0, path_rng(seed, 0), model=model, horizons=horizons,
                           periods=periods, burn_in=burn_in, firms=firms,
-                          table_points=table_points, keep_mean_paths=True)
+                          table_points=table_points, keep_mean_paths=True,
+                          continuation=continuation, initial=initial)
     # Re-draw the same aggregate path to return it (same stream, same first draws).
     rng = path_rng(seed, 0)
-    z0 = int(rng.integers(model.n_aggregate))
+    z0 = 0 if initial == "hark" else int(rng.integers(model.n_aggregate))
+    if initial == "hark":
+        rng.integers(model.n_aggregate)
     z_path = simulate_aggregate_path(model.chain, z0, int(burn_in) + int(periods), rng)
     z = model.z_values[z_path[int(burn_in):]]
     return z, {n: out["mean_paths"][i] for i, n in enumerate(_check_horizons(horizons))}
@@ -306,7 +383,7 @@ def figure4_paths(kind="capacity", *, horizons=(0, 1, 2), periods=400, burn_in=1
 
 def perfect_foresight_convergence(kind="capacity", *, horizons=(0, 1, 2, 4, 8),
                                   periods=60, start_state=None, pf_extra=60,
-                                  table_points=2001, model_params=None):
+                                  table_points=None, model_params=None):
     """Distance of N-BFE paths to the perfect-foresight path (no aggregate shocks).
 
     The economy has ``z`` fixed at its stationary mean and starts from
@@ -333,7 +410,7 @@ def perfect_foresight_convergence(kind="capacity", *, horizons=(0, 1, 2, 4, 8),
     pf = perfect_foresight_path(model, start_state, int(periods) + int(pf_extra))
     pf_mean = np.array([model.mean_state(s)[0] for s in pf.population_states])[:periods + 1]
     pf_time = time.perf_counter() - t0
-    table = _table(model, int(table_points))
+    table = _table(model, table_points_for(model, table_points))
     means, sup, avg = {}, [], []
     z_path = np.zeros(int(periods) + 1, dtype=np.int64)
     for n in _check_horizons(horizons):
@@ -350,7 +427,7 @@ def perfect_foresight_convergence(kind="capacity", *, horizons=(0, 1, 2, 4, 8),
 
 
 def investment_response(kind="capacity", *, horizons=(0, 1, 2), state=None,
-                        table_points=2001, model_params=None):
+                        table_points=None, model_params=None):
     """How strongly investment reacts to the aggregate state, for each ``N``.
 
     At one population state (default: the stationary equilibrium without
@@ -374,7 +451,7 @@ def investment_response(kind="capacity", *, horizons=(0, 1, 2), state=None,
     s = initial_state(model) if state is None else np.asarray(state, dtype=float)
     if s.shape != (model.n_states,):
         raise ParameterError("state", f"shape {s.shape}", f"({model.n_states},)")
-    table = _table(model, int(table_points))
+    table = _table(model, table_points_for(model, table_points))
     hs = _check_horizons(horizons)
     mean_inv = np.empty((len(hs), model.n_aggregate))
     at_bound = np.empty((len(hs), model.n_aggregate))

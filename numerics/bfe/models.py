@@ -41,6 +41,7 @@ from foresight.errors import (
     require_positive,
     require_probability_vector,
 )
+from foresight.numerics.bfe.law_of_motion import _dense_matrix, draw, push_row
 from foresight.numerics.generated.capacity import (
     bellman_objective,
     capacity_profit,
@@ -55,32 +56,64 @@ __all__ = ["CapacityModel", "QualityLadderModel", "LadderModel"]
 # ----------------------------------------------------------------- numba loops
 
 
+@njit(cache=True)
+def ladder_destinations(n_x):
+    """Destinations ``(down, stay, up)`` of every ladder state, ``(n_x, 3)``.
+
+    The one place the edge rule lives: a move off the ladder is suppressed
+    (the firm stays), written as a destination equal to the state itself.
+    """
+    out = np.empty((n_x, 3), dtype=np.int64)
+    for x in range(n_x):
+        out[x, 0] = max(x - 1, 0)
+        out[x, 1] = x
+        out[x, 2] = min(x + 1, n_x - 1)
+    return out
+
+
+@njit(cache=True)
+def _ladder_probabilities_row(policy, delta, out):
+    for x in range(policy.shape[0]):
+        p_down, p_stay, p_up = transition_probabilities(policy[x], delta)
+        out[x, 0] = p_down
+        out[x, 1] = p_stay
+        out[x, 2] = p_up
+
+
+@njit(cache=True)
+def ladder_probabilities(policy, delta):
+    """Probabilities of the moves to :func:`ladder_destinations` under `policy` ``(n_x,)``."""
+    out = np.empty((policy.shape[0], 3))
+    _ladder_probabilities_row(policy, delta, out)
+    return out
+
+
 @njit(cache=True, inline="always")
-def _ladder_maximise(expected, profit, beta, delta, cost, a_max, values, policy):
+def _ladder_maximise(expected, profit, destinations, beta, delta, cost, a_max, values,
+                     policy):
     """Optimal investment and value at every ladder state of one node.
 
-    ``expected[x]`` is the expected continuation value at state ``x``; a move
-    off the ladder's ends is suppressed (the neighbour index is clamped, so it
-    is a stay).  Writes ``values`` and ``policy`` (one entry per state).
+    ``expected[x]`` is the expected continuation value at state ``x``; the
+    Bellman objective reads it at the state's destinations (down, stay, up).
+    Writes ``values`` and ``policy`` (one entry per state).
     """
-    n_x = expected.shape[0]
-    for x in range(n_x):
-        wd = expected[max(x - 1, 0)]
-        ws = expected[x]
-        wu = expected[min(x + 1, n_x - 1)]
+    for x in range(expected.shape[0]):
+        wd = expected[destinations[x, 0]]
+        ws = expected[destinations[x, 1]]
+        wu = expected[destinations[x, 2]]
         a = optimal_investment(wd, ws, wu, beta, delta, cost, a_max)
         policy[x] = a
         values[x] = profit[x] + bellman_objective(a, wd, ws, wu, beta, delta, cost)
 
 
 @njit(cache=True)
-def _ladder_bellman_step(z_index, profit, child_values, chain, beta, delta, cost, a_max):
+def _ladder_bellman_step(z_index, profit, child_values, chain, destinations, beta, delta, cost,
+                         a_max):
     """One backward step on a batch of nodes: values and optimal investment.
 
     ``child_values[k, j, x]`` is the value at the node's child reached by
     aggregate state ``j``; the expectation over ``j`` uses row ``z_index[k]``
-    of the chain.  The suppressed edge moves are handled by clamping the
-    neighbour index (a suppressed move is a stay).
+    of the chain.
     """
     n_nodes, n_agg, n_x = child_values.shape
     values = np.empty((n_nodes, n_x))
@@ -93,20 +126,22 @@ def _ladder_bellman_step(z_index, profit, child_values, chain, beta, delta, cost
             for j in range(n_agg):
                 acc += chain[row, j] * child_values[k, j, x]
             expected[x] = acc
-        _ladder_maximise(expected, profit[k], beta, delta, cost, a_max, values[k], policy[k])
+        _ladder_maximise(expected, profit[k], destinations, beta, delta, cost, a_max,
+                         values[k], policy[k])
     return values, policy
 
 
 @njit(cache=True)
-def _ladder_tree(z_all, profit, frozen, root_state, chain, weights, beta, delta, cost, a_max,
-                 horizon):
+def _ladder_tree(z_all, profit, frozen, root_state, chain, weights, destinations, beta, delta,
+                 cost, a_max, horizon):
     """Backward induction and forward generation on a whole tree in one call.
 
     Nodes are breadth first (depth ``k`` starts at ``sum_{i<k} |Z|^i``; the child
     of node ``i`` of depth ``k`` reached by ``j`` is node ``i |Z| + j`` of depth
     ``k + 1``), exactly the engine's layout.  ``frozen[i, j, x]`` is the
-    continuation value below leaf ``i``.  Same loops as ``_ladder_bellman_step``
-    and ``_ladder_push``, fused to save the per-level Python round trips.
+    continuation value below leaf ``i``.  The same maximisation and the same
+    law of motion (:func:`~foresight.numerics.bfe.law_of_motion.push_row`) as
+    the level-by-level route, fused to save the per-level Python round trips.
     Returns ``(values, policies, states, statistics)``, all flat over nodes.
     """
     n_total, n_x = profit.shape
@@ -132,23 +167,18 @@ def _ladder_tree(z_all, profit, frozen, root_state, chain, weights, beta, delta,
                     else:
                         acc += chain[row, j] * values[offsets[k + 1] + i * n_agg + j, x]
                 expected[x] = acc
-            _ladder_maximise(expected, profit[node], beta, delta, cost, a_max, values[node],
-                             policy[node])
+            _ladder_maximise(expected, profit[node], destinations, beta, delta, cost, a_max,
+                             values[node], policy[node])
     states = np.zeros((n_total, n_x))
     states[0] = root_state
     pushed = np.empty(n_x)
+    probabilities = np.empty((n_x, 3))
     for k in range(horizon):
         for i in range(offsets[k + 1] - offsets[k]):
             parent = offsets[k] + i
             pushed[:] = 0.0
-            for x in range(n_x):
-                mass = states[parent, x]
-                if mass == 0.0:
-                    continue
-                p_down, p_stay, p_up = transition_probabilities(policy[parent, x], delta)
-                pushed[max(x - 1, 0)] += mass * p_down
-                pushed[x] += mass * p_stay
-                pushed[min(x + 1, n_x - 1)] += mass * p_up
+            _ladder_probabilities_row(policy[parent], delta, probabilities)
+            push_row(states[parent], destinations, probabilities, pushed)
             for j in range(n_agg):
                 states[offsets[k + 1] + i * n_agg + j] = pushed
     stats = np.empty(n_total)
@@ -161,68 +191,32 @@ def _ladder_tree(z_all, profit, frozen, root_state, chain, weights, beta, delta,
 
 
 @njit(cache=True)
-def _ladder_push(population, policy, delta):
+def _ladder_push(population, policy, destinations, delta):
     """Exact push of distributions over {0..M} through the investment dynamics."""
     n_nodes, n_x = population.shape
     out = np.zeros((n_nodes, n_x))
+    probabilities = np.empty((n_x, 3))
     for k in range(n_nodes):
-        for x in range(n_x):
-            mass = population[k, x]
-            if mass == 0.0:
-                continue
-            p_down, p_stay, p_up = transition_probabilities(policy[k, x], delta)
-            out[k, max(x - 1, 0)] += mass * p_down
-            out[k, x] += mass * p_stay
-            out[k, min(x + 1, n_x - 1)] += mass * p_up
+        _ladder_probabilities_row(policy[k], delta, probabilities)
+        push_row(population[k], destinations, probabilities, out[k])
     return out
 
 
 @njit(cache=True)
-def _ladder_transition_matrix(policy, delta):
-    """Row-stochastic matrix of x -> x' under `policy` (edges merged into stay)."""
-    n_x = policy.shape[0]
-    out = np.zeros((n_x, n_x))
-    for x in range(n_x):
-        p_down, p_stay, p_up = transition_probabilities(policy[x], delta)
-        out[x, max(x - 1, 0)] += p_down
-        out[x, x] += p_stay
-        out[x, min(x + 1, n_x - 1)] += p_up
-    return out
-
-
-@njit(cache=True)
-def _simulate_agents(states, policy, delta, uniforms):
-    """Move each agent one step with one uniform each (inverse CDF down/stay/up)."""
-    n_x = policy.shape[0]
-    out = np.empty_like(states)
-    for i in range(states.shape[0]):
-        x = states[i]
-        p_down, p_stay, p_up = transition_probabilities(policy[x], delta)
-        u = uniforms[i]
-        if u < p_down:
-            out[i] = max(x - 1, 0)
-        elif u < p_down + p_stay:
-            out[i] = x
-        else:
-            out[i] = min(x + 1, n_x - 1)
-    return out
-
-
-@njit(cache=True)
-def _capacity_profit_table(z_values, z_index, stats, capacity, e, f, m):
-    out = np.empty((z_index.shape[0], capacity.shape[0]))
-    for k in range(z_index.shape[0]):
-        z = z_values[z_index[k]]
+def _capacity_profit_table(z_nodes, stats, capacity, e, f, m):
+    out = np.empty((z_nodes.shape[0], capacity.shape[0]))
+    for k in range(z_nodes.shape[0]):
+        z = z_nodes[k]
         for x in range(capacity.shape[0]):
             out[k, x] = capacity_profit(capacity[x], z, stats[k], e, f, m)
     return out
 
 
 @njit(cache=True)
-def _quality_profit_table(z_values, z_index, stats, n_x, theta1, c_tilde):
-    out = np.empty((z_index.shape[0], n_x))
-    for k in range(z_index.shape[0]):
-        z = z_values[z_index[k]]
+def _quality_profit_table(z_nodes, stats, n_x, theta1, c_tilde):
+    out = np.empty((z_nodes.shape[0], n_x))
+    for k in range(z_nodes.shape[0]):
+        z = z_nodes[k]
         for x in range(n_x):
             out[k, x] = quality_ladder_profit(float(x), z, stats[k], theta1, c_tilde)
     return out
@@ -237,7 +231,8 @@ def _quality_weights(n_x, theta1):
 
 
 @njit(cache=True)
-def _frozen_policy_iteration(profit, chain, beta, delta, cost, a_max, tol, max_iter):
+def _frozen_policy_iteration(profit, chain, destinations, beta, delta, cost, a_max, tol,
+                             max_iter):
     """Infinite-horizon value with the population statistic frozen, z Markov.
 
     Howard policy iteration: closed-form improvement step, exact evaluation by
@@ -260,13 +255,13 @@ def _frozen_policy_iteration(profit, chain, beta, delta, cost, a_max, tol, max_i
         for k in range(n_agg):
             child[k] = values
         new_values, policy = _ladder_bellman_step(
-            z_index, profit, child, chain, beta, delta, cost, a_max
+            z_index, profit, child, chain, destinations, beta, delta, cost, a_max
         )
         # Policy evaluation: (I - beta P_pi) v = u - cost a.
         system = np.eye(n)
         rhs = np.empty(n)
         for j in range(n_agg):
-            trans = _ladder_transition_matrix(policy[j], delta)
+            trans = _dense_matrix(destinations, ladder_probabilities(policy[j], delta), n_x)
             for x in range(n_x):
                 r = j * n_x + x
                 rhs[r] = profit[j, x] - cost * policy[j, x]
@@ -274,8 +269,9 @@ def _frozen_policy_iteration(profit, chain, beta, delta, cost, a_max, tol, max_i
                     pj = chain[j, jn]
                     if pj == 0.0:
                         continue
-                    for xn in range(max(x - 1, 0), min(x + 2, n_x)):
-                        system[r, jn * n_x + xn] -= beta * pj * trans[x, xn]
+                    for xn in range(n_x):
+                        if trans[x, xn] != 0.0:
+                            system[r, jn * n_x + xn] -= beta * pj * trans[x, xn]
         evaluated = np.linalg.solve(system, rhs).reshape((n_agg, n_x))
         change = np.max(np.abs(evaluated - values))
         # Bellman residual of the evaluated policy's value: zero at the optimum.
@@ -345,7 +341,8 @@ class LadderModel:
                 "aggregate_chain", f"{chain.shape[0]}x{chain.shape[1]}",
                 f"a {z.size}x{z.size} matrix (one row per aggregate value)")
         self._arrays.update(z_values=z, chain=np.ascontiguousarray(chain),
-                            states=np.arange(int(self.max_state) + 1, dtype=float))
+                            states=np.arange(int(self.max_state) + 1, dtype=float),
+                            destinations=ladder_destinations(int(self.max_state) + 1))
 
     # -- sizes and arrays
     @property
@@ -373,7 +370,19 @@ class LadderModel:
         """Shape of one node's value function (here: one value per state)."""
         return (self.n_states,)
 
-    # -- the engine interface
+    @property
+    def destinations(self) -> np.ndarray:
+        """``(M+1, 3)`` destinations (down, stay, up) of the law of motion."""
+        return self._arrays["destinations"]
+
+    # -- the engine interface (foresight.numerics.bfe.contract.BFEModel)
+    population = "histogram"
+
+    @property
+    def population_shape(self) -> tuple:
+        """A population state is a distribution over ``{0..M}``: shape ``(M+1,)``."""
+        return (self.n_states,)
+
     def statistic_weights(self) -> np.ndarray:
         """``h(x)``: the statistic is ``sum_x h(x) s(x)``."""
         raise NotImplementedError
@@ -391,9 +400,14 @@ class LadderModel:
         h = self.statistic_weights()
         return float(h.min()), float(h.max())
 
+    def profit_at(self, z_values: np.ndarray, statistics: np.ndarray) -> np.ndarray:
+        """Period profit ``u(x, z, s)`` for nodes given by the *values* of ``z``."""
+        raise NotImplementedError
+
     def profit_table(self, z_index: np.ndarray, statistics: np.ndarray) -> np.ndarray:
         """Period profit ``u(x, z, s)`` for a batch of nodes, ``(k, M+1)``."""
-        raise NotImplementedError
+        return self.profit_at(self.z_values[np.asarray(z_index, dtype=np.int64)],
+                              statistics)
 
     def bellman_step(self, z_index, statistics, child_values):
         """Values and policies of a batch of nodes given their children's values.
@@ -410,8 +424,8 @@ class LadderModel:
         profit = self.profit_table(z_index, statistics)
         return _ladder_bellman_step(
             np.ascontiguousarray(z_index, dtype=np.int64), profit,
-            np.ascontiguousarray(child_values), self.chain, float(self.beta),
-            float(self.delta), float(self.cost), float(self.a_max))
+            np.ascontiguousarray(child_values), self.chain, self.destinations,
+            float(self.beta), float(self.delta), float(self.cost), float(self.a_max))
 
     def solve_tree(self, z_all, statistics, frozen, root_state, horizon):
         """Optional fast path of the engine: a whole tree level by level in one call.
@@ -425,8 +439,17 @@ class LadderModel:
         return _ladder_tree(np.ascontiguousarray(z_all, dtype=np.int64), profit,
                             np.ascontiguousarray(frozen), np.ascontiguousarray(root_state),
                             self.chain, np.ascontiguousarray(self.statistic_weights()),
-                            float(self.beta), float(self.delta), float(self.cost),
-                            float(self.a_max), int(horizon))
+                            self.destinations, float(self.beta), float(self.delta),
+                            float(self.cost), float(self.a_max), int(horizon))
+
+    def law_of_motion(self, policy, z_now=None, z_next=None):
+        """``(destinations, probabilities)``, each ``(M+1, 3)``, under `policy` ``(M+1,)``.
+
+        The ladder dynamics depend on neither aggregate state.
+        """
+        del z_now, z_next
+        return self.destinations, ladder_probabilities(
+            np.ascontiguousarray(policy, dtype=float), float(self.delta))
 
     def push(self, population_states, policies, statistics, z_next, z_now=None):
         """Population states one period on (equation (1)), a batch ``(k, M+1)``.
@@ -437,29 +460,64 @@ class LadderModel:
         """
         del statistics, z_next, z_now
         return _ladder_push(np.ascontiguousarray(population_states),
-                            np.ascontiguousarray(policies), float(self.delta))
+                            np.ascontiguousarray(policies), self.destinations,
+                            float(self.delta))
 
-    def frozen_values(self, statistics, tol: float = 1e-10, max_iter: int = 200):
-        """Infinite-horizon values with the statistic frozen; ``(k, |Z|, M+1)``.
+    def _frozen_problem(self, profit, chain, statistic, tol, max_iter):
+        from foresight.errors import ConvergenceError
+
+        v, pol, it, change = _frozen_policy_iteration(
+            np.ascontiguousarray(profit), np.ascontiguousarray(chain), self.destinations,
+            float(self.beta), float(self.delta), float(self.cost), float(self.a_max), tol,
+            max_iter)
+        if not change <= tol:
+            raise ConvergenceError(f"frozen-population policy iteration at statistic "
+                                   f"{statistic:.6g}", change, it, tol)
+        return v, pol
+
+    def frozen_values(self, statistics, continuation: str = "markov", z_leaf=None,
+                      tol: float = 1e-10, max_iter: int = 200):
+        """Continuation values below leaves, ``(k, |Z|, M+1)``: ``[leaf, z', x]``.
+
+        The infinite-horizon value from depth ``N + 1`` on when the statistic is
+        frozen at ``statistics[k]`` (the leaf's) and, by the continuation reading
+        (:mod:`foresight.derivations.continuation`):
+
+        * ``"markov"`` -- ``z`` keeps following its chain (Proposition 1):
+          ``V(x, z'; s)``, one value per child ``z'``;
+        * ``"frozen-prices"`` -- the payoff-relevant aggregate ``z P(Q)``
+          (capacity) or ``z / S`` (quality ladder) stays at the leaf's value
+          (``z_leaf[k]``, Figure 2): one deterministic problem, the same for
+          every child;
+        * ``"mean-z"`` -- no aggregate shocks beyond ``N``: ``z`` at its
+          stationary mean, a deterministic problem.
 
         Raises
         ------
         ConvergenceError
             If policy iteration does not settle within `max_iter`.
         """
-        from foresight.errors import ConvergenceError
+        from foresight.numerics.bfe.contract import require_continuation
 
+        reading = require_continuation(continuation)
         stats = np.atleast_1d(np.asarray(statistics, dtype=float))
         out = np.empty((stats.size, self.n_aggregate, self.n_states))
         all_z = np.arange(self.n_aggregate)
+        if reading == "frozen-prices":
+            if z_leaf is None:
+                raise ParameterError("z_leaf", None, "the leaves' aggregate states "
+                                     "(continuation 'frozen-prices')")
+            z_at = self.z_values[np.broadcast_to(np.asarray(z_leaf, dtype=np.int64),
+                                                 stats.shape)]
+        else:
+            z_at = np.full(stats.size, self.mean_aggregate())
         for k, s in enumerate(stats):
-            profit = self.profit_table(all_z, np.full(self.n_aggregate, s))
-            v, _, it, change = _frozen_policy_iteration(
-                profit, self.chain, float(self.beta), float(self.delta), float(self.cost),
-                float(self.a_max), tol, max_iter)
-            if not change <= tol:
-                raise ConvergenceError("frozen-population policy iteration", change, it, tol)
-            out[k] = v
+            if reading == "markov":
+                profit = self.profit_table(all_z, np.full(self.n_aggregate, s))
+                out[k] = self._frozen_problem(profit, self.chain, s, tol, max_iter)[0]
+            else:
+                profit = self.profit_at(z_at[k:k + 1], np.array([s]))
+                out[k] = self._frozen_problem(profit, np.ones((1, 1)), s, tol, max_iter)[0][0]
         return out
 
     def frozen_policy(self, statistic: float) -> np.ndarray:
@@ -470,25 +528,40 @@ class LadderModel:
         return self.bellman_step(all_z, np.full(self.n_aggregate, statistic), child)[1]
 
     def transition_matrix(self, policy: np.ndarray) -> np.ndarray:
-        """``x -> x'`` transition matrix under a policy ``(M+1,)``."""
-        return _ladder_transition_matrix(np.ascontiguousarray(policy, dtype=float),
-                                         float(self.delta))
+        """``x -> x'`` transition matrix under a policy ``(M+1,)`` (from the law of motion)."""
+        from foresight.numerics.bfe.law_of_motion import transition_matrix
 
-    def simulate_agents(self, agent_states, policy, z_next, uniforms, z_now=None):
-        """Finite-population step: each agent moves with its own uniform draw."""
-        del z_next, z_now
-        return _simulate_agents(agent_states, np.ascontiguousarray(policy), float(self.delta),
-                                uniforms)
+        return transition_matrix(*self.law_of_motion(policy))
+
+    # -- finite populations: agents are integer states; the model counts them
+    def initial_agents(self, population_state, n_agents: int, rng=None):
+        """``n`` firms from a distribution by deterministic rounding of the counts."""
+        del rng
+        counts = np.floor(np.asarray(population_state) * n_agents).astype(np.int64)
+        counts[np.argmax(population_state)] += n_agents - counts.sum()
+        return np.repeat(np.arange(self.n_states), counts)
+
+    def population_from_agents(self, agents) -> np.ndarray:
+        """The firms' empirical distribution over ``{0..M}``."""
+        return np.bincount(agents, minlength=self.n_states) / agents.size
+
+    def simulate_agents(self, agents, policy, z_now, z_next, rng):
+        """Finite-population step: each firm moves with its own uniform draw from `rng`."""
+        dest, prob = self.law_of_motion(policy, z_now, z_next)
+        return draw(agents, dest, prob, rng.random(agents.size))
+
+    def mean_aggregate(self) -> float:
+        """Stationary mean of ``z`` (the ``mean-z`` reading, :meth:`without_shocks`)."""
+        from foresight.numerics.markov import stationary_distribution
+
+        return float(stationary_distribution(self.chain) @ self.z_values)
 
     def without_shocks(self, z_value: float | None = None):
         """The same economy with ``z`` fixed (default: its stationary mean)."""
         import dataclasses
 
         if z_value is None:
-            w, v = np.linalg.eig(self.chain.T)
-            pi = np.real(v[:, np.argmin(np.abs(w - 1))])
-            pi = pi / pi.sum()
-            z_value = float(pi @ self.z_values)
+            z_value = self.mean_aggregate()
         return dataclasses.replace(self, aggregate_values=(float(z_value),),
                                    aggregate_chain=((1.0,),), _arrays={})
 
@@ -553,9 +626,9 @@ class CapacityModel(LadderModel):
         """
         return population_states @ self._arrays["capacity"]
 
-    def profit_table(self, z_index, statistics):
+    def profit_at(self, z_values, statistics):
         return _capacity_profit_table(
-            self.z_values, np.ascontiguousarray(z_index, dtype=np.int64),
+            np.ascontiguousarray(z_values, dtype=float),
             np.ascontiguousarray(statistics, dtype=float), self._arrays["capacity"],
             float(self.e), float(self.f), float(self.m))
 
@@ -594,8 +667,8 @@ class QualityLadderModel(LadderModel):
         """``(x+1)^theta1``: the statistic is the quality index ``S``."""
         return self._arrays["weights"]
 
-    def profit_table(self, z_index, statistics):
+    def profit_at(self, z_values, statistics):
         return _quality_profit_table(
-            self.z_values, np.ascontiguousarray(z_index, dtype=np.int64),
+            np.ascontiguousarray(z_values, dtype=float),
             np.ascontiguousarray(statistics, dtype=float), self.n_states,
             float(self.theta1), float(self.c_tilde))
