@@ -24,7 +24,7 @@ finished batch is written at once and an interrupted run resumes.
 Defaults the paper leaves out: capacity/quality ladder M = 10, qbar(x) = x,
 a_max = 1, aggregate chain [[0.875, 0.125], [0.125, 0.875]], z multiplies
 revenue; Krusell-Smith: HARK's calibration, 100 asset points, 1,000-point
-histogram, frozen-value tables on 33 capital points in [8, 16].
+histogram, frozen-value tables on 129 capital points in [8, 16].
 
 examples:
   foresight bfe capacity --foresight 0,1,2 --paths 20 --periods 1000 --continuum

@@ -27,6 +27,7 @@ CASE_MODULES = (
     "foresight.verify.exercises",
     "foresight.verify.bfe",
     "foresight.verify.krusell_smith",
+    "foresight.verify.bfe_krusell_smith",
 )
 
 

@@ -106,11 +106,13 @@ class FrozenValueTable:
     (2, 51, 2, 11)
     """
 
-    def __init__(self, model, points: int = 2001, continuation: str = "markov"):
+    def __init__(self, model, points: int | None = None, continuation: str = "markov"):
         from foresight.numerics.bfe.contract import require_continuation
 
         self.continuation = require_continuation(continuation)
         lo, hi = model.statistic_bounds()
+        if points is None:  # the model's own default (ladders: 2001; Krusell-Smith: 33)
+            points = getattr(model, "frozen_table_points", 2001)
         self.grid = np.linspace(lo, hi, int(points))
         if self.continuation == "frozen-prices":
             self.values = np.stack([

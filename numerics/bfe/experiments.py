@@ -44,6 +44,7 @@ import time
 import numpy as np
 
 from foresight.errors import ParameterError
+from foresight.numerics.bfe.contract import make_model, require_continuation
 from foresight.numerics.bfe.engine import (
     BFESolver,
     FrozenValueTable,
@@ -53,9 +54,6 @@ from foresight.numerics.bfe.engine import (
     simulate_path,
     stationary_equilibrium,
 )
-from foresight.numerics.bfe.contract import make_model, registered_models, \
-    require_continuation
-from foresight.numerics.bfe.models import CapacityModel
 
 __all__ = [
     "PAPER_TABLE1",
@@ -319,7 +317,8 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
     return {
         "model": kind,
         "parameters": _describe(model),
-        "mode": "continuum" if firms is None else f"{int(firms)} {getattr(model, 'agent_noun', 'firms')}",
+        "mode": ("continuum" if firms is None
+                 else f"{int(firms)} {getattr(model, 'agent_noun', 'firms')}"),
         "forecast": forecast,
         "continuation": continuation,
         "initial": initial,

@@ -263,9 +263,10 @@ def _iterate_nodes(a_grid, prob, R_next, income, idx, wts, out_curve, m0, c0, be
     diff = np.inf
     it = 0
     while it < max_iter:
-        if prob.shape[0] == 1:  # one node: no parallel region (its start-up would dominate)
-            _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, 0, m_old, c_old,
-                      beta, gamma, log_utility, m_new, c_new)
+        if prob.shape[0] <= 4:  # few nodes: no parallel region (its start-up would dominate)
+            for b in range(prob.shape[0]):
+                _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, b, m_old, c_old,
+                          beta, gamma, log_utility, m_new, c_new)
         else:
             for b in prange(prob.shape[0]):
                 _egm_node(a_grid, prob, R_next, income, idx, wts, out_curve, b, m_old, c_old,
