@@ -31,22 +31,9 @@ from __future__ import annotations
 
 import pytest
 
+from foresight.verify.check import format_failure
 
-def format_failure(result) -> str:
-    """Multi-line report of a failed CheckResult."""
-    def fmt(x):
-        return f"{x:.10g}" if isinstance(x, float) else str(x)
-
-    lines = [
-        f"foresight check FAILED: {result.name}",
-        f"  theory:    {result.statement}",
-        f"  expected:  {fmt(result.expected)}",
-        f"  observed:  {fmt(result.observed)}",
-        f"  error:     {fmt(result.error)} > tolerance {fmt(result.tolerance)} ({result.basis})",
-    ]
-    for key, value in (result.details or {}).items():
-        lines.append(f"  {key}: {value}")
-    return "\n".join(lines)
+__all__ = ["format_failure"]
 
 
 def _demo_failure():
