@@ -102,3 +102,23 @@ def test_every_derivation_compiles_with_pdflatex(reprs, tmp_path):
                 failing[name] = [ln for ln in single.stdout.splitlines() if ln.startswith("!")]
         pytest.fail(f"pdflatex failed for {failing}")
     assert (tmp_path / "d.pdf").exists()
+
+
+def test_derivation_functions_document_parameters_and_every_result_key():
+    from foresight.derivations.kl import beta_kl_derivation
+    from foresight.derivations.krusell_smith import steady_state_derivation
+
+    with_parameters = {
+        be.planner_allocation: be.planner_allocation(2, 1),
+        be.two_agent_allocation: be.two_agent_allocation(1),
+        be.competitive_prices: be.competitive_prices(2, 1),
+        be.negishi_weights: be.negishi_weights(2),
+        be.bayesian_learning: be.bayesian_learning(2),
+    }
+    for fn, d in with_parameters.items():
+        doc = fn.__doc__
+        assert "Parameters\n    ----------" in doc, fn.__name__
+        assert "Returns\n    -------" in doc, fn.__name__
+        assert [k for k in d.keys() if f"``{k}``" not in doc] == [], fn.__name__
+    for fn in (beta_kl_derivation, steady_state_derivation):
+        assert [k for k in fn().keys() if f"``{k}``" not in fn.__doc__] == [], fn.__name__
