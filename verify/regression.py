@@ -430,9 +430,11 @@ def default_simulation_cases(learning: bool | None = None) -> list[SimulationCas
     f2, g2 = Beta(1.5, 1), Beta(1, 1.5)
     learning_econ = ExchangeEconomy(
         (Belief((f2, g2), (0.3, 0.7)), Belief((f2, g2), (0.7, 0.3))), (0.5, 0.5))
-    # Long horizons, nature Beta(1.3, 1) believed by nobody: log pi^i_t drifts by
-    # about -0.3 per date, so the unlogged products underflow near t = 2400.
-    f3, g3, h3 = Beta(3, 2), Beta(2, 3.5), Beta(1.3, 1)
+    # Long horizons, nature Beta(1.3, 1) believed by nobody: E log f3 = -0.49 and
+    # E log g3 = -0.96 per date, so unlogged products of f3 (g3) underflow near
+    # t = 1500 (780) and their ratio, or l_t = prod f3/g3, is 0/0 or inf/inf
+    # from there on; log l_t itself drifts by +0.47 (agent 1 survives).
+    f3, g3, h3 = Beta(4, 2), Beta(2, 3.5), Beta(1.3, 1)
     long_fixed = ExchangeEconomy((fixed_belief(f3), fixed_belief(g3)), (0.5, 0.5))
     long_learning = ExchangeEconomy(
         (Belief((f3, g3), (0.2, 0.8)), Belief((f3, g3), (0.8, 0.2))), (0.5, 0.5), gamma=2.0)
@@ -442,7 +444,7 @@ def default_simulation_cases(learning: bool | None = None) -> list[SimulationCas
         SimulationCase("CRRA gamma = 2, fixed beliefs, nature g", crra, g, 64, 150, 2),
         SimulationCase("learning agents (Exercise 23.2), priors on f (0.3, 0.7), nature f",
                        learning_econ, f2, 64, 200, 3),
-        SimulationCase("long horizon T = 3000, both beliefs wrong: f = Beta(3, 2), "
+        SimulationCase("long horizon T = 3000, both beliefs wrong: f = Beta(4, 2), "
                        "g = Beta(2, 3.5), nature Beta(1.3, 1)", long_fixed, h3, 32, 3000, 4),
         SimulationCase("long horizon T = 3000, learning agents, CRRA gamma = 2, neither model "
                        "is nature Beta(1.3, 1)", long_learning, h3, 32, 3000, 5),
