@@ -14,11 +14,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _start(solver: str, target: str = "docs/examples/test_my_solver.py",
+def _start(solver: str, target: str = "docs/examples/test_my_solver.py", select: str = "",
            **env_extra) -> subprocess.Popen:
     env = {**os.environ, "FORESIGHT_EXAMPLE_SOLVER": solver, **env_extra}
+    # the planted-bug runs select only the tests that must catch the bug (CI time)
     return subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", target,
+         *(["-k", select] if select else [])],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -34,9 +36,9 @@ def runs():
     procs = {s: _start(s) for s in ("toy_solver", "toy_solver_wrong")}
     user = "docs/examples/test_my_be_solver.py"
     procs["user"] = _start("toy_solver", user)
-    procs["user_overflow"] = _start("toy_solver", user,
+    procs["user_overflow"] = _start("toy_solver", user, "shares",
                                     FORESIGHT_EXAMPLE_BUG="simulate_products_without_logs")
-    procs["user_no_delta"] = _start("toy_solver", user,
+    procs["user_no_delta"] = _start("toy_solver", user, "prices",
                                     FORESIGHT_EXAMPLE_BUG="prices_forget_discounting")
     return {s: _Done(p) for s, p in procs.items()}
 
@@ -69,11 +71,11 @@ def test_the_users_own_solver_passes_through_the_adapter(runs):
 
 def test_the_users_planted_bugs_fail_with_the_check_that_catches_them(runs):
     overflow = runs["user_overflow"]
-    assert "2 failed, 3 passed" in overflow.stdout, overflow.stdout
+    assert "2 failed, 3 deselected" in overflow.stdout, overflow.stdout
     assert "long horizon T = 3000, both beliefs wrong" in overflow.stdout
     assert "non_finite:" in overflow.stdout
     no_delta = runs["user_no_delta"]
-    assert "2 failed, 3 passed" in no_delta.stdout, no_delta.stdout
+    assert "1 failed, 4 deselected" in no_delta.stdout, no_delta.stdout
     assert "foresight check FAILED: regression.price_ratio_dates[" in no_delta.stdout
 
 
