@@ -296,11 +296,29 @@ def planner_allocation(n_agents: int = 2, gamma=1) -> Derivation:
     At every date ``t`` and history ``s^t`` the planner maximises
     ``sum_i lambda_i delta^t pi^i_t u(c_i)`` subject to ``sum_i c_i = Y``.
 
-    Results: ``focs``, ``consumption`` (list), ``multiplier`` (theta),
-    ``consumption_ratio`` (c_1/c_2), ``log_allocation_weight`` (the
-    agent-specific part of ``log c_i``), ``continuation_pareto_weight`` and
-    ``softmax_identity`` (True once the allocation is shown to be a softmax of
-    the log allocation weights).
+    Parameters
+    ----------
+    n_agents : int
+        Number of agents, >= 2.
+    gamma : float, int or "symbolic"
+        Relative risk aversion, > 0 (1 is log utility); ``"symbolic"`` keeps
+        the symbol ``gamma``.
+
+    Returns
+    -------
+    Derivation
+        Steps (Lagrangian, FOCs, solved FOCs, allocation) and the results
+        ``focs`` (list of equations), ``consumption`` (list, ``c_i`` in terms
+        of ``Y``, ``lambda_i``, ``pi_i``), ``multiplier`` (theta),
+        ``consumption_ratio`` (c_1/c_2), ``log_allocation_weight`` (the
+        agent-specific part of ``log c_i``), ``softmax_identity`` (True once
+        the allocation is shown to be a softmax of the log allocation
+        weights) and ``continuation_pareto_weight`` (list).
+
+    Raises
+    ------
+    ParameterError
+        When `n_agents` < 2 or `gamma` <= 0.
 
     Examples
     --------
@@ -379,8 +397,18 @@ def planner_allocation(n_agents: int = 2, gamma=1) -> Derivation:
 def two_agent_allocation(gamma=1) -> Derivation:
     """Agent 1's share with two agents, in terms of lambda and l_t = pi^1_t / pi^2_t.
 
-    Results: ``share`` (c_1 / Y), ``share_log_ratio`` (the same in terms of
-    ``log l``), and the limits ``limit_l_0``, ``limit_l_1``, ``limit_l_inf``.
+    Parameters
+    ----------
+    gamma : float, int or "symbolic"
+        Relative risk aversion, > 0 (1 is log utility).
+
+    Returns
+    -------
+    Derivation
+        Results ``share`` (c_1 / Y with ``lambda_1 = lambda``, ``pi^1 = l
+        pi^2``), ``share_stable`` (the same as ``1 / (1 + c_2/c_1)``, finite
+        for every ``l``) and the limits ``limit_l_0``, ``limit_l_1``,
+        ``limit_l_inf``.
 
     Examples
     --------
@@ -427,10 +455,23 @@ def competitive_prices(n_agents: int = 2, gamma=1) -> Derivation:
     ``1/lambda_i``; with ``mu_i = 1/lambda_i`` the price equals the planner's
     shadow price theta.
 
-    Results: ``agent_focs``, ``price`` (in terms of the joint densities),
-    ``multiplier_ratio`` (mu_1/mu_2 implied), ``price_two_agent`` (the
-    lecture's normalisation mu_1 = 1 - lambda, mu_2 = lambda, as a function of
-    pi^1_t, pi^2_t) and its limits relative to each agent's density.
+    Parameters
+    ----------
+    n_agents : int
+        Number of agents, >= 2.
+    gamma : float, int or "symbolic"
+        Relative risk aversion, > 0.
+
+    Returns
+    -------
+    Derivation
+        Results ``agent_focs`` (list), ``multiplier_ratio`` (mu_1/mu_2
+        implied), ``price`` (``p = theta`` in terms of the joint densities);
+        with two agents also ``price_two_agent`` (the lecture's normalisation
+        mu_1 = 1 - lambda, mu_2 = lambda, as a function of pi^1_t, pi^2_t),
+        ``price_over_pi2`` (``p_t / (delta^t pi^2_t)`` as a function of
+        ``l_t``) and its limits ``price_limit_l_0`` (l -> 0) and
+        ``price_limit_l_inf`` (l -> oo, relative to ``delta^t pi^1_t``).
 
     Examples
     --------
@@ -515,8 +556,17 @@ def negishi_weights(n_agents: int = 2) -> Derivation:
     j's predictive mean, constant in t for iid beliefs and for Bayesian
     mixtures).  Budget balance is a linear system in the weights.
 
-    Results: ``value_identity`` (p c_i simplified), ``budget`` equations,
-    ``weights`` (list, in terms of a_i, b_i, m_j, Y).
+    Parameters
+    ----------
+    n_agents : int
+        Number of agents, >= 2.
+
+    Returns
+    -------
+    Derivation
+        Results ``value_identity`` (p c_1 simplified), ``budget`` (list of
+        equations, one per agent) and ``weights`` (list, in terms of a_i,
+        b_i, m_j, Y).
 
     Examples
     --------
@@ -603,6 +653,19 @@ def bayesian_learning(n_models: int = 2) -> Derivation:
     one-step predictive density ``m_t(s) = sum_k post_{k,t-1} f_k(s)``; the
     joint density ``sum_k w_k L_k(s^t)`` equals the product of predictive
     densities (verified here for two periods).
+
+    Parameters
+    ----------
+    n_models : int
+        Number of candidate models, >= 1.
+
+    Returns
+    -------
+    Derivation
+        Results ``chain_rule_holds`` (joint density = product of the
+        one-step predictive densities) and ``recursive_update_holds``
+        (updating one draw at a time = updating on the whole history), both
+        bools.
 
     Examples
     --------

@@ -339,6 +339,9 @@ def employment_chain_derivation() -> Derivation:
 def steady_state_derivation() -> Derivation:
     """Representative-agent steady state: ``beta R(z, K, L) = 1``.
 
+    Results: ``capital`` (the steady-state ``K``) and
+    ``interest_at_steady_state`` (``R`` there, ``1 / beta``).
+
     Examples
     --------
     >>> r = steady_state_derivation()["interest_at_steady_state"]

@@ -35,120 +35,20 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+# One symbol -> LaTeX mapping for derivations and reports (re-exported here).
+from foresight.derivations.latex import (  # noqa: F401
+    _ESCAPES,
+    _GREEK,
+    SYMBOL_LATEX,
+    escape,
+    sympy_latex,
+    text_math,
+)
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 #: Debian packages that provide everything the report's preamble uses.
 DEBIAN_PACKAGES = ("latexmk", "texlive-latex-recommended", "texlive-latex-extra")
-
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-_ESCAPE_RE = re.compile("|".join(re.escape(k) for k in _ESCAPES))
-
-_UNICODE = {
-    "‖": r"$\|$", "–": "--", "—": "---", "≤": r"$\le$", "≥": r"$\ge$", "×": r"$\times$",
-    "λ": r"$\lambda$", "π": r"$\pi$", "μ": r"$\mu$", "γ": r"$\gamma$", "δ": r"$\delta$",
-    "ε": r"$\varepsilon$", "θ": r"$\theta$", "∞": r"$\infty$", "→": r"$\to$", "≈": r"$\approx$",
-    "’": "'", "“": "``", "”": "''", "·": r"$\cdot$", "−": "-", "…": r"\dots{}",
-}
-
-
-def escape(text) -> str:
-    """Escape `text` so that LaTeX prints it literally.
-
-    ``None`` becomes an empty string; non-strings are converted with ``str``.
-    A few Unicode symbols common in our messages (``‖``, ``λ``, ``–``) are
-    mapped to LaTeX so pdflatex does not stop on them.
-
-    Examples
-    --------
-    >>> escape("100% of $x_1$ & #2")
-    '100\\\\% of \\\\$x\\\\_1\\\\$ \\\\& \\\\#2'
-    >>> escape(None)
-    ''
-    """
-    if text is None:
-        return ""
-    out = _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], str(text))
-    for k, v in _UNICODE.items():
-        out = out.replace(k, v)
-    return out
-
-
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma "
-    "tau upsilon phi chi psi omega Gamma Delta Theta Lambda Pi Sigma Phi Psi Omega"
-).split()
-# A token with a subscript or superscript (c_1, pi^i_t, lambda_{i,t}, s^t) or a
-# Greek name: typeset as mathematics by text_math.
-_SCRIPT = r"(?:_\{[^{}\s]*\}|_[A-Za-z0-9*]+|\^\{[^{}\s]*\}|\^[A-Za-z0-9*]+)"
-_TOKEN_RE = re.compile(
-    rf"(?<![\w\\])(?:[A-Za-z]+\*?{_SCRIPT}+|(?:{'|'.join(_GREEK)})(?![A-Za-z]))"
-)
-_GREEK_RE = re.compile(rf"(?<![A-Za-z\\])({'|'.join(_GREEK)})(?![a-z])")
-
-
-def _token_latex(token: str) -> str:
-    out = _GREEK_RE.sub(lambda m: "\\" + m.group(1) + " ", token)
-    if out.startswith("sum"):
-        out = r"\sum" + out[3:]
-    out = out.replace(" _", "_").replace(" ^", "^").replace(" *", "*").strip()
-    out = out.replace("{oo}", r"{\infty}")
-    return re.sub(r"(?<!\^)\*_", "^*_", out)
-
-
-def _is_math_token(token: str) -> bool:
-    """Short base (<= 2 letters, a Greek name or ``sum``) with at most one sub/superscript."""
-    base = re.match(r"[A-Za-z]+", token).group()
-    short = len(base) <= 2 or base in _GREEK or base == "sum"
-    return short and token.count("_") <= 1 and token.count("^") <= 1
-
-
-def text_math(text) -> str:
-    """Escape `text`, typesetting tokens like ``c_1``, ``pi^i_t``, ``lambda`` as math.
-
-    Examples
-    --------
-    >>> text_math("FOC for c_1")
-    'FOC for $c_1$'
-    >>> text_math("lambda_{i,t} = lambda_i pi^i_t")
-    '$\\\\lambda_{i,t}$ = $\\\\lambda_i$ $\\\\pi^i_t$'
-    >>> text_math("50% of Beta(2,1.5)")
-    '50\\\\% of Beta(2,1.5)'
-    >>> text_math("l_infinity = 0")
-    '$l_{\\\\infty}$ = 0'
-    >>> text_math("Result: limit_l_0")
-    'Result: \\\\texttt{limit\\\\_l\\\\_0}'
-    """
-    if text is None:
-        return ""
-    text = re.sub(r"\boo\b", "∞", str(text).replace("->", "→"))
-    # l_infinity -> l_{\infty} (not inside identifiers such as limit_l_inf)
-    text = re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
-    out, last = [], 0
-    for m in _TOKEN_RE.finditer(text):
-        out.append(escape(text[last:m.start()]))
-        token = m.group()
-        if _is_math_token(token):
-            out.append(f"${_token_latex(token)}$")
-        else:  # a code identifier such as limit_l_0 or share_stable
-            out.append(r"\texttt{" + escape(token) + "}")
-        last = m.end()
-    out.append(escape(text[last:]))
-    return "".join(out)
-
 
 def fmt_number(x, digits: int = 4, *, sci_below: float = 1e-3) -> str:
     """Format a number for a LaTeX table (math mode where it has an exponent).
@@ -179,98 +79,6 @@ def fmt_number(x, digits: int = 4, *, sci_below: float = 1e-3) -> str:
         mant = mant.rstrip("0").rstrip(".")
         return f"${mant}\\times 10^{{{int(exp)}}}$"
     return f"{v:.{digits}f}" if abs(v) < 1 else f"{v:.{digits}g}"
-
-
-# ------------------------------------------------------------------ SymPy printing
-
-
-def _printer_class():
-    from sympy.printing.latex import LatexPrinter
-
-    class ReportLatexPrinter(LatexPrinter):
-        """``sympy.latex`` with the notation of the report (psi, ln Gamma)."""
-
-        def _print_polygamma(self, expr, exp=None):
-            n, x = expr.args
-            if n == 0:
-                tex = rf"\psi\left({self._print(x)}\right)"
-            else:
-                tex = rf"\psi^{{({self._print(n)})}}\left({self._print(x)}\right)"
-            return tex if exp is None else rf"{tex}^{{{exp}}}"
-
-        def _print_loggamma(self, expr, exp=None):
-            tex = rf"\ln\Gamma\left({self._print(expr.args[0])}\right)"
-            return tex if exp is None else rf"\left({tex}\right)^{{{exp}}}"
-
-        def _print_BooleanTrue(self, expr):
-            return r"\text{holds (verified symbolically)}"
-
-        def _print_BooleanFalse(self, expr):
-            return r"\text{does not hold}"
-
-    return ReportLatexPrinter
-
-
-# Symbols whose names are descriptive words rather than mathematical names.
-SYMBOL_LATEX = {
-    "log_pareto_weight": r"\log\lambda_i",
-    "log_joint_density": r"\log\pi^{i}_{t}",
-    "log_likelihood_ratio": r"\log l_t",
-    "p_t c_1": r"p_t c_1",
-    "lambda_{1,t}": r"\lambda_{1,t}",
-    "pi_{1,0}": r"\pi_{1,0}",
-    "m_1(s_1)": r"m_1(s_1)",
-    "E[log X]": r"\mathbb{E}[\log X]",
-    "E[log(1-X)]": r"\mathbb{E}[\log(1-X)]",
-    # Krusell-Smith: the derivation's descriptive names, in the usual notation.
-    "capital": "K", "labour": "L", "interest": "R", "wage": "w", "consumption": "c",
-    "savings": "a'", "cash_on_hand": "m", "borrowing_limit": r"\underline{b}",
-    "expected_marginal_value": r"\mathbb{E}[R' u'(c')]",
-    "dur_bad": "D_B", "dur_good": "D_G", "spell_bad": "S_B", "spell_good": "S_G",
-    "urate_bad": "u_B", "urate_good": "u_G", "rel_bg": r"\rho_{BG}", "rel_gb": r"\rho_{GB}",
-}
-_INDEXED_DRAW = re.compile(r"^f(\d+)_(\d+)$")  # f0_1: model 1's density at s_0
-
-
-def _symbol_name_latex(name: str) -> str | None:
-    if name in SYMBOL_LATEX:
-        return SYMBOL_LATEX[name]
-    m = _INDEXED_DRAW.match(name)
-    if m:
-        return rf"f_{{{m.group(2)}}}(s_{{{m.group(1)}}})"
-    if " " in name or "(" in name or "[" in name or "{" in name or "^*" in name:
-        return _token_latex(name)
-    return None
-
-
-def sympy_latex(expr) -> str:
-    """LaTeX for a SymPy object with the report's notation.
-
-    ``polygamma(0, x)`` prints as ``\\psi(x)``, ``loggamma`` as ``\\ln\\Gamma``,
-    descriptive symbol names (``log_pareto_weight``) as formulas, ``True`` as
-    a phrase.  Lists and tuples print as comma-separated sequences.
-
-    Examples
-    --------
-    >>> import sympy as sp
-    >>> sympy_latex(sp.polygamma(0, sp.Symbol("a")))
-    '\\\\psi\\\\left(a\\\\right)'
-    >>> sympy_latex(sp.Symbol("log_pareto_weight") / 2)
-    '\\\\frac{\\\\log\\\\lambda_i}{2}'
-    """
-    import sympy as sp
-
-    if isinstance(expr, bool):
-        expr = sp.true if expr else sp.false
-    if isinstance(expr, list | tuple):
-        return r",\quad ".join(sympy_latex(e) for e in expr)
-    expr = sp.sympify(expr)
-    names = {}
-    for s in getattr(expr, "free_symbols", ()):
-        tex = _symbol_name_latex(s.name)
-        if tex is not None:
-            names[s] = tex
-    return _printer_class()(settings={"symbol_names": names}).doprint(expr)
 
 
 # ------------------------------------------------------------------ Jinja2

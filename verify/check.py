@@ -70,12 +70,72 @@ class CheckResult:
         )
 
 
+def format_failure(result: CheckResult) -> str:
+    """The multi-line record of a failed check: what pytest and ``str(CheckFailed)`` show.
+
+    Parameters
+    ----------
+    result : CheckResult
+
+    Returns
+    -------
+    str
+        Name, theory, expected, observed, error against tolerance (with its
+        basis), then one line per entry of ``details`` (the worst point:
+        path, date, yours vs derived).
+
+    Examples
+    --------
+    >>> r = compare_close("demo.check", "1 + 1 = 2", 2.0, 3.0, atol=1e-12,
+    ...                   basis="float64 round-off", details={"paths": 4})
+    >>> print(format_failure(r))
+    foresight check FAILED: demo.check
+      theory:    1 + 1 = 2
+      expected:  2
+      observed:  3
+      error:     1 > tolerance 1e-12 (float64 round-off)
+      paths: 4
+    """
+    def fmt(x):
+        return f"{x:.10g}" if isinstance(x, float) else str(x)
+
+    verdict = "FAILED" if not result.passed else "passed"
+    relation = ">" if not result.passed else "<="
+    lines = [
+        f"foresight check {verdict}: {result.name}",
+        f"  theory:    {result.statement}",
+        f"  expected:  {fmt(result.expected)}",
+        f"  observed:  {fmt(result.observed)}",
+        f"  error:     {fmt(result.error)} {relation} tolerance {fmt(result.tolerance)} "
+        f"({result.basis})",
+    ]
+    for key, value in (result.details or {}).items():
+        lines.append(f"  {key}: {value}")
+    return "\n".join(lines)
+
+
 class CheckFailed(AssertionError):
-    """Raised by :func:`assert_passed`; carries the :class:`CheckResult`."""
+    """Raised by :func:`assert_passed`; carries the :class:`CheckResult`.
+
+    ``str(exc)`` is the same record the pytest plugin prints
+    (:func:`format_failure`), so a failure read outside pytest (a notebook, a
+    script, a log) shows the worst point too.
+
+    Parameters
+    ----------
+    result : CheckResult
+        The failed check (``exc.result``).
+
+    Examples
+    --------
+    >>> r = compare_close("demo", "x = 0", [0.0, 0.0], [0.0, 0.5], atol=1e-12, basis="exact")
+    >>> print(str(CheckFailed(r)).splitlines()[3])
+      observed:  0.5
+    """
 
     def __init__(self, result: CheckResult):
         self.result = result
-        super().__init__(str(result))
+        super().__init__(format_failure(result))
 
 
 def assert_passed(result: CheckResult) -> CheckResult:
@@ -99,7 +159,15 @@ def compare_close(
     """Element-wise ``|observed - expected| <= atol + rtol |expected|``.
 
     Arrays are reduced to their worst entry; a NaN anywhere fails.  The
-    reported tolerance is the one at the worst entry.
+    reported expected, observed and tolerance are the values at the worst
+    entry (the first non-finite one when there is one), and
+    ``details["worst_entry"]`` says where it is in an array of which shape.
+
+    Examples
+    --------
+    >>> r = compare_close("demo", "y = x", [[1.0, 2.0]], [[1.0, 2.5]], atol=1e-9, basis="exact")
+    >>> r.expected, r.observed, r.details["worst_entry"]
+    (2.0, 2.5, 'index (0, 1) of shape (1, 2)')
     """
     e = np.asarray(expected, dtype=float)
     o = np.asarray(observed, dtype=float)
@@ -112,20 +180,32 @@ def compare_close(
     allowed = atol + rtol * np.abs(e)
     excess = np.broadcast_to(diff - allowed, np.broadcast(diff, allowed).shape)
     finite = bool(np.all(np.isfinite(o))) and bool(np.all(np.isfinite(e)))
-    worst = int(np.nanargmax(excess)) if excess.size and finite else 0
+    if excess.size and finite:
+        worst = int(np.nanargmax(excess))
+    elif excess.size:  # point at the first NaN / inf: that is what needs fixing
+        bad = ~(np.isfinite(np.broadcast_to(o, excess.shape))
+                & np.isfinite(np.broadcast_to(e, excess.shape)))
+        worst = int(np.argmax(bad))
+    else:
+        worst = 0
     err = float(np.ravel(np.broadcast_to(diff, excess.shape))[worst]) if diff.size else 0.0
     tol = float(np.ravel(np.broadcast_to(allowed, excess.shape))[worst]) if diff.size else atol
     passed = finite and bool(np.all(excess <= 0))
+    details = dict(details or {})
+    if excess.size > 1:
+        index = tuple(int(i) for i in np.unravel_index(worst, excess.shape))
+        details["worst_entry"] = f"index {index if len(index) > 1 else index[0]} of shape " \
+                                 f"{tuple(excess.shape)}"
     return CheckResult(
         name,
         statement,
-        _scalar_or_summary(e),
-        _scalar_or_summary(o),
+        _value_at(e, worst, excess.shape),
+        _value_at(o, worst, excess.shape),
         tol,
         basis,
         passed,
         error=err if finite else math.nan,
-        details=details or {},
+        details=details,
     )
 
 
@@ -137,10 +217,13 @@ def compare_equal(name, statement, expected, observed, *, basis, details=None) -
     )
 
 
-def _scalar_or_summary(a: np.ndarray):
+def _value_at(a: np.ndarray, flat_index: int, shape: tuple) -> float:
+    """The entry of `a` (broadcast to `shape`) at `flat_index`: a value, never a summary."""
     if a.size == 1:
         return float(a.reshape(()))
-    return f"array{a.shape}"
+    if a.size == 0:
+        return math.nan
+    return float(np.ravel(np.broadcast_to(a, shape))[flat_index])
 
 
 def _fmt(x) -> str:

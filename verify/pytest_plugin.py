@@ -10,7 +10,9 @@ Fixtures (each returns the defaults of :mod:`foresight.verify.regression`):
 * ``foresight_simulation_cases`` -- economies, nature and sample sizes for
   ``assert_shares_match_theory`` / ``assert_long_run_shares``;
 * ``foresight_budget_economies`` -- discrete-state economies for
-  ``assert_budgets_balance``.
+  ``assert_budgets_balance``;
+* ``foresight_price_cases`` -- :class:`~foresight.verify.regression.PriceCase`
+  list for ``assert_prices_match_theory``.
 
 A test that fails with :class:`foresight.verify.check.CheckFailed` is
 reported as the check's record (name, statement, expected, observed, error,
@@ -31,22 +33,9 @@ from __future__ import annotations
 
 import pytest
 
+from foresight.verify.check import format_failure
 
-def format_failure(result) -> str:
-    """Multi-line report of a failed CheckResult."""
-    def fmt(x):
-        return f"{x:.10g}" if isinstance(x, float) else str(x)
-
-    lines = [
-        f"foresight check FAILED: {result.name}",
-        f"  theory:    {result.statement}",
-        f"  expected:  {fmt(result.expected)}",
-        f"  observed:  {fmt(result.observed)}",
-        f"  error:     {fmt(result.error)} > tolerance {fmt(result.tolerance)} ({result.basis})",
-    ]
-    for key, value in (result.details or {}).items():
-        lines.append(f"  {key}: {value}")
-    return "\n".join(lines)
+__all__ = ["format_failure"]
 
 
 def _demo_failure():
@@ -78,6 +67,14 @@ def foresight_budget_economies():
     from foresight.verify.regression import default_budget_economies
 
     return default_budget_economies()
+
+
+@pytest.fixture(scope="session")
+def foresight_price_cases():
+    """Default cases for ``regression.assert_prices_match_theory``."""
+    from foresight.verify.regression import default_price_cases
+
+    return default_price_cases()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -56,11 +56,12 @@ def simulate_shares(economy, states, update_first=False):
 
 
 def prices(economy, t, histories):
-    """p_t(s^t) = delta^t sum_j lambda_j pi^j_t(s^t) (log utility, discrete states)."""
+    """p_t(s^t) = delta^t (sum_j (lambda_j pi^j_t(s^t))^(1/gamma))^gamma (discrete states)."""
+    g = economy.gamma
     total = np.zeros(histories.shape[0])
     for lam, belief in zip(economy.pareto_weights, economy.beliefs, strict=True):
-        total += lam * _joint(belief, histories)
-    return economy.discount ** t * total
+        total += (lam * _joint(belief, histories)) ** (1 / g)
+    return economy.discount ** t * total ** g
 
 
 def _joint(belief, histories):
