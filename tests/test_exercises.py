@@ -44,8 +44,8 @@ def test_counter_example_values_are_the_real_values():
     yours = parse_answer("lambda*l/(1+lambda*l)", q.table).xreplace(values)
     derived = q.reference_expr().xreplace(values)
     assert yours != derived
-    assert v.counterexample["yours"].startswith(str(yours))
-    assert v.counterexample["derived"].startswith(str(derived))
+    assert float(v.counterexample["yours"]) == pytest.approx(float(yours), rel=1e-11)
+    assert float(v.counterexample["derived"]) == pytest.approx(float(derived), rel=1e-11)
     assert "your answer" in v.message and "derived result" in v.message
 
 
@@ -93,12 +93,15 @@ def test_solutions_in_text_and_latex_and_statements():
 def test_round_trip_case_passes_and_can_fail(monkeypatch):
     results = ex.reference_answers_round_trip()
     assert results and all(r.passed for r in results)
-    broken = ex.parse_answer
+    from foresight.verify import exercise_symbolic
+
+    broken = exercise_symbolic.parse_answer
 
     def drop_lambda(text, table):  # a parser that loses a symbol
         return broken(text, table).subs(sp.Symbol("lambda", positive=True), 1)
 
-    monkeypatch.setattr(ex, "parse_answer", drop_lambda)
+    # the judging child is a fork: it sees the patched parser
+    monkeypatch.setattr(exercise_symbolic, "parse_answer", drop_lambda)
     failed = [r for r in ex.reference_answers_round_trip() if not r.passed]
     assert any("23.1.allocation.accepts_derived" in r.name for r in failed)
 

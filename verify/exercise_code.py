@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from foresight.verify.exercise_questions import (
     CALLING_CONVENTIONS,
     EXERCISES,
-    LECTURE_PRIORS,
     Verdict,
     lecture_models,
 )
@@ -69,26 +68,57 @@ class CodeScenario:
     def label(self) -> str:
         if len(self.priors[0]) == 2:
             return (f"nature {self.nature}, priors on f ({self.priors[0][0]:g}, "
-                    f"{self.priors[1][0]:g})")
+                    f"{self.priors[1][0]:g}), λ = {self.lam:g}")
         pri = "; ".join("(" + ", ".join(f"{w:.3g}" for w in p) + ")" for p in self.priors)
-        return f"nature {self.nature}, priors on (f, g, h) {pri}"
+        return f"nature {self.nature}, priors on (f, g, h) {pri}, λ = {self.lam:g}"
 
 
 def _two(p1, p2):
     return ((p1, 1 - p1), (p2, 1 - p2))
 
 
+def _three(pf):
+    # Exercise 23.4: agent 1 splits its prior between f and g; agent 2 is uniform.
+    return ((pf, 1 - pf, 0.0), (1 / 3, 1 / 3, 1 / 3))
+
+
+_RIGID = ((0.005, 0.005, 0.99), (0.0, 0.0, 1.0))  # exercise 23.5, epsilon = 0.01
+
+#: The scenarios of each code check: (nature, priors, lambda, (T full, T quick)).
+#: Pareto weights other than 1/2 and asymmetric priors make a solution that swaps
+#: the agents' weights or ignores lambda fail; both natures and several horizons
+#: appear in the full and in the quick check (which runs every third scenario).
+#: T keeps the lecture's running products finite (|log L_t| < ~700) and makes the
+#: long-run bound tight (T KL >> 3 sigma sqrt(T)).
 CODE_SCENARIOS = {
-    # T keeps the lecture's running products finite (|log L_t| < ~700) and makes
-    # the long-run bound tight (T KL >> 3 sigma sqrt(T)).
-    "23.2": tuple(CodeScenario(n, _two(*p), (200, 120)) for n in ("f", "g")
-                  for p in LECTURE_PRIORS),
-    "23.3": tuple(CodeScenario(n, _two(*p), (60, 40)) for n in ("f", "g")
-                  for p in LECTURE_PRIORS),
-    "23.4": tuple(CodeScenario(n, ((0.5, 0.5, 0.0), (1 / 3, 1 / 3, 1 / 3)), (400, 250))
-                  for n in ("f", "g")),
-    "23.5": (CodeScenario("f", ((0.005, 0.005, 0.99), (0.0, 0.0, 1.0)), (1200, 1000)),
-             CodeScenario("g", ((0.005, 0.005, 0.99), (0.0, 0.0, 1.0)), (300, 200))),
+    "23.2": (
+        CodeScenario("f", _two(0.3, 0.7), (200, 120), 0.3),
+        CodeScenario("g", _two(0.7, 0.3), (240, 150), 0.5),
+        CodeScenario("f", _two(0.1, 0.9), (200, 120), 0.8),
+        CodeScenario("g", _two(0.1, 0.9), (240, 150), 0.25),
+        CodeScenario("f", _two(0.7, 0.3), (200, 120), 0.6),
+        CodeScenario("g", _two(0.3, 0.7), (200, 120), 0.5),
+    ),
+    "23.3": (
+        CodeScenario("f", _two(0.3, 0.7), (60, 40), 0.3),
+        CodeScenario("g", _two(0.7, 0.3), (80, 50), 0.5),
+        CodeScenario("f", _two(0.1, 0.9), (60, 40), 0.8),
+        CodeScenario("g", _two(0.1, 0.9), (80, 50), 0.25),
+        CodeScenario("f", _two(0.7, 0.3), (60, 40), 0.6),
+        CodeScenario("g", _two(0.3, 0.7), (60, 40), 0.5),
+    ),
+    "23.4": (
+        CodeScenario("f", _three(0.5), (400, 250), 0.3),
+        CodeScenario("g", _three(0.3), (500, 300), 0.7),
+        CodeScenario("f", _three(0.8), (400, 250), 0.5),
+        CodeScenario("g", _three(0.5), (400, 250), 0.4),
+    ),
+    "23.5": (
+        CodeScenario("f", _RIGID, (1200, 1000), 0.3),
+        CodeScenario("g", _RIGID, (300, 200), 0.7),
+        CodeScenario("f", _RIGID, (1000, 800), 0.5),
+        CodeScenario("g", _RIGID, (400, 250), 0.4),
+    ),
 }
 
 
@@ -213,11 +243,18 @@ def _code_checks(eid: str, scenario: CodeScenario, k: int, states, output: dict,
         p, q = np.unravel_index(int(np.argmax(diff)), diff.shape)
         late = share_rule(theory.log_l_updated_first[:, 1:], scenario.lam)
         timing = bool(np.max(np.abs(shares[:, 1:] - late)) <= atol)
+        # Two more classic slips, recognised to say what went wrong: agent 2's
+        # weight given to agent 1, and a weight of 1/2 whatever lambda is.
+        swapped = share_rule(theory.log_l[:, 1:], 1 - scenario.lam)
+        halves = share_rule(theory.log_l[:, 1:], 0.5)
+        swap = scenario.lam != 0.5 and bool(np.max(np.abs(shares[:, 1:] - swapped)) <= atol)
+        ignored = scenario.lam != 0.5 and bool(np.max(np.abs(shares[:, 1:] - halves)) <= atol)
         share_check = type(share_check)(**{
             **share_check.__dict__,
             "details": {**share_check.details, "worst_path": int(p), "worst_t": int(q + 1),
                         "yours": float(shares[p, q + 1]), "rule": float(expected_share[p, q]),
-                        "updated_before_pricing": timing}})
+                        "updated_before_pricing": timing, "weights_swapped": swap,
+                        "lambda_ignored": ignored}})
     checks.append(share_check)
     limit, bound, lbasis, reason, kl = _long_run_bound(eid, scenario, t)
     final = shares[:, -1]
@@ -261,7 +298,7 @@ def _failure_line(r) -> str:
 
 
 def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float = 60.0,
-               quick: bool = False, limits=None) -> Verdict:
+               quick: bool = False, limits=None, isolation: str = "namespaces") -> Verdict:
     """Run ``path.py:function`` in the sandbox and check it against the theory.
 
     The checker draws the sequences, calls the function once per scenario
@@ -288,6 +325,11 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
         Fewer and shorter paths.
     limits : foresight.verify.sandbox.Limits, optional
         Memory/CPU/output limits of the child (``timeout`` overrides its own).
+    isolation : {"namespaces", "process", "auto"}
+        How the code is isolated (:func:`foresight.verify.sandbox.run_function`):
+        ``"namespaces"`` (bubblewrap; without it the check is refused as
+        ``"unusable"``), ``"process"`` (resource limits only, with a warning in
+        the message) or ``"auto"``.
 
     Returns
     -------
@@ -309,12 +351,13 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
     convention = EXERCISES[eid].code
     try:
         sandbox.parse_target(target)
+        sandbox.resolve_isolation(isolation)
     except sandbox.SandboxError as exc:
-        return Verdict("unusable", eid, f"UNUSABLE ({eid}): {exc}")
+        return Verdict("unusable", eid, f"UNUSABLE ({eid}): {exc}", seed=seed)
     models = lecture_models(eid)
     scenarios = CODE_SCENARIOS[eid]
     if quick:
-        scenarios = scenarios[::3] if len(scenarios) > 2 else scenarios
+        scenarios = scenarios[::3]
     n_paths = _PATHS[1] if quick else _PATHS[0]
     arrays, calls = {}, []
     for k, sc in enumerate(scenarios):
@@ -323,12 +366,13 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
         calls.append(_call(convention, f"s{k}", models, sc))
     limits = limits or sandbox.Limits()
     limits = sandbox.Limits(timeout, max(int(timeout) + 1, 1), limits.memory_mb, limits.output_mb)
-    run = sandbox.run_function(target, calls, arrays, limits=limits)
+    run = sandbox.run_function(target, calls, arrays, limits=limits, isolation=isolation)
+    note = f"\n  {run.warning}" if run.warning else ""
     if not run.ok:
         if run.kind in ("load", "signature"):
-            return Verdict("unusable", eid, f"UNUSABLE ({eid}): {run.error}")
+            return Verdict("unusable", eid, f"UNUSABLE ({eid}): {run.error}", seed=seed)
         return Verdict("rejected", eid, f"REJECTED ({eid}): the solution did not return a "
-                       f"usable result: {run.error}")
+                       f"usable result: {run.error}" + note, seed=seed)
     checks = []
     for k, sc in enumerate(scenarios):
         try:
@@ -336,7 +380,7 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
                                        convention))
         except ValueError as exc:
             return Verdict("rejected", eid, f"REJECTED ({eid}): unusable output for "
-                           f"{sc.label()}: {exc}")
+                           f"{sc.label()}: {exc}" + note, seed=seed)
     failed = [r for r in checks if not r.passed]
     n_paths_t = ", ".join(sorted({f"T = {arrays[f's{k}'].shape[1]}"
                                   for k in range(len(scenarios))}))
@@ -349,7 +393,8 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
         return Verdict("accepted", eid,
                        f"ACCEPTED ({eid}): {len(checks)} checks passed on {len(scenarios)} "
                        f"scenarios ({n_paths} paths, {n_paths_t}; seed {seed}): "
-                       f"{', '.join(kinds)} (ran in {run.seconds:.1f} s).", checks=checks)
+                       f"{', '.join(kinds)} (ran in {run.seconds:.1f} s, isolation: "
+                       f"{run.isolation}).{note}", checks=checks, seed=seed)
     lines = [f"REJECTED ({eid}): {len(failed)} of {len(checks)} checks failed "
              f"({n_paths} paths, {n_paths_t}, seed {seed})."]
     lines += ["  " + _failure_line(r) for r in failed[:6]]
@@ -359,8 +404,14 @@ def check_code(exercise: str, target: str, *, seed: int = 12345, timeout: float 
         lines.append("  diagnosis: your shares are exactly what the allocation rule gives when "
                      "each agent's density of s_t uses beliefs already updated with s_t. "
                      "Price s_t with the posterior from s_1..s_{t-1}, then update.")
+    if any(r.details.get("weights_swapped") for r in failed):
+        lines.append("  diagnosis: your shares are what the allocation rule gives with the "
+                     "agents' Pareto weights swapped: agent 1's weight is λ, agent 2's 1 - λ.")
+    if any(r.details.get("lambda_ignored") for r in failed):
+        lines.append("  diagnosis: your shares are what the allocation rule gives with λ = 1/2: "
+                     "use the Pareto weight λ you are given.")
     passed_post = all(r.passed for r in checks if ".posterior[" in r.name)
     if passed_post and any(".posterior[" in r.name for r in checks):
         lines.append("  (your posteriors agree with Bayes' law)")
     _ = np
-    return Verdict("rejected", eid, "\n".join(lines), checks=checks)
+    return Verdict("rejected", eid, "\n".join(lines) + note, checks=checks, seed=seed)
