@@ -111,7 +111,7 @@ CODE_SCENARIOS = {
         CodeScenario("f", _three(0.5), (400, 250), 0.3),
         CodeScenario("g", _three(0.3), (500, 300), 0.7),
         CodeScenario("f", _three(0.8), (400, 250), 0.5),
-        CodeScenario("g", _three(0.5), (400, 250), 0.4),
+        CodeScenario("g", _three(0.5), (450, 280), 0.4),
     ),
     "23.5": (
         CodeScenario("f", _RIGID, (1200, 1000), 0.3),
