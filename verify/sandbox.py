@@ -679,7 +679,7 @@ def _read_status(scratch_fd: int):
     if not status["ok"]:
         kind = status.get("kind", "raised")
         error = status.get("error", "failed")
-        if kind not in _KINDS or not isinstance(error, str):
+        if not isinstance(kind, str) or kind not in _KINDS or not isinstance(error, str):
             raise _Bad("status file has an unknown 'kind' or a non-text 'error'")
     return status
 
