@@ -101,8 +101,8 @@ def build(ctx) -> str:
         "which the theory leaves free; numbers at the precision they state), within a time "
         "and memory budget; simulation code is run in a sandbox and compared on the same "
         "draws with Bayes' law, the allocation rule and the almost-sure limits, for Pareto "
-        "weights other than 1/2, asymmetric priors, both natures and several horizons.  Exercises F.1--F.3 are our "
-        "own and go beyond the lecture.",
+        "weights other than 1/2, asymmetric priors, both natures and several horizons.  "
+        "Exercises F.1--F.3 are our own and go beyond the lecture.",
         "",
     ]
     for ex in EXERCISES.values():
