@@ -683,6 +683,10 @@ def bayesian_learning(n_models: int = 2) -> Derivation:
     predictive1 = sum(post0[k] * f1[k] for k in range(n))
     d.step("Predictive density of s_1", sp.Eq(sp.Symbol("m_1(s_1)"), predictive1),
            "the posterior from s^0 prices s_1")
+    # Named (not only shown as steps) so that users such as the exercise checker
+    # need not find them by a step's title.
+    d.results["posterior"] = post0[0]
+    d.results["predictive_density"] = predictive1
     joint1 = sum(prior[k] * f0[k] * f1[k] for k in range(n))
     holds = identical(joint0 * predictive1, joint1)
     d.result("chain_rule_holds", bool(holds),

@@ -72,9 +72,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _join_dash_values(argv: list[str]) -> list[str]:
+    """``--answer -x`` -> ``--answer=-x`` for options whose values may start with '-'.
+
+    argparse takes a value starting with '-' for an option and stops with
+    "expected one argument"; an answer such as ``-delta^t pi1`` is a value.
+    A value starting with '--' is still read as an option.
+    """
+    out, k = [], 0
+    while k < len(argv):
+        a = argv[k]
+        if (a in DASH_VALUE_OPTIONS and k + 1 < len(argv) and argv[k + 1].startswith("-")
+                and not argv[k + 1].startswith("--")):
+            out.append(f"{a}={argv[k + 1]}")
+            k += 2
+            continue
+        out.append(a)
+        k += 1
+    return out
+
+
+#: Options whose value may begin with '-' (a formula such as ``-delta^t``).
+DASH_VALUE_OPTIONS = ("--answer",)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``foresight`` console script."""
     parser = build_parser()
+    argv = _join_dash_values(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -8,21 +8,31 @@ F.3 Negishi weight).  Every reference answer is derived with SymPy at run time.
 
 Symbolic answers (--answer) are parsed without executing code, in plain text
 (lambda, l_t, pi1, pi^1_0, delta^t) or LaTeX (\\frac{\\lambda l_t}{1-\\lambda+\\lambda l_t}),
-and are accepted when equal to the derived result (prices: up to a positive
-factor that does not depend on the date or the history, which the theory
-leaves free); a rejection names a parameter point where yours and the
-derived result differ, with both values.
+and compared with the derived result by evaluating both, in interval arithmetic,
+at random points of the whole domain (0 < lambda < 1, positive densities,
+dates 0 .. 10^4), drawn afresh for every check: the seed is printed, --seed
+repeats the check.  Any point where the two differ beyond round-off rejects the
+answer and is shown with both values.  Prices are accepted up to a positive
+factor that does not depend on the date or the history (the theory leaves it
+free).  Numbers are judged at the precision they state (0.01066 is
+0.01066 +- 0.000005).  The check runs in a child process within a budget
+(--budget-seconds, --budget-memory); past it the answer is UNDECIDED.
 
 Code answers (--code FILE.py:FUNCTION) run your simulation function in a
-separate, resource-limited Python process on draws the checker makes, and
-compare on the same draws: posteriors with Bayes' law, shares with the derived
-allocation rule, long-run shares with the derived almost-sure limits (or the
-survivor with the KL ordering).  --show-solution prints the calling
-convention of each exercise.
+sandbox (bubblewrap: read-only file system except a scratch directory, no
+network, its own process tree, the project's modules hidden; without
+bubblewrap the check is refused unless --isolation process) on draws the
+checker makes, and compare on the same draws: posteriors with Bayes' law,
+shares with the derived allocation rule, long-run shares with the derived
+almost-sure limits (or the survivor with the KL ordering), for Pareto weights
+other than 1/2, asymmetric priors, both natures and several horizons.
+--show-solution prints the calling convention of each exercise.
 
 exit status: 0 accepted, 1 rejected (or the code crashed, hung or returned
 unusable output), 2 bad input (unparseable answer, unknown symbol, unknown
-exercise, missing file or function, wrong signature).
+exercise, missing file or function, wrong signature, no sandbox available),
+3 undecided (the check ran out of its time or memory budget, or could not
+evaluate the answer precisely enough).
 
 examples:
   foresight check-exercise --list
@@ -31,6 +41,7 @@ examples:
   foresight check-exercise 23.1 --answer '\\frac{\\lambda l_t}{1-\\lambda+\\lambda l_t}'
   foresight check-exercise 23.2.limit_share_f --answer "pi^1_0"        (rejected: why?)
   foresight check-exercise 23.3.limit_share_f --answer 0.1
+  foresight check-exercise 23.1.price --answer "-delta^t pi1" --seed 7  (a leading '-' works)
   foresight check-exercise 23.2 --code my_solution.py:simulate_learning_blume_easley
   foresight check-exercise 23.2 --code docs/examples/exercise_23_2_wrong_timing.py:\
 simulate_learning_blume_easley --quick
@@ -53,9 +64,20 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
                    help="wall-clock limit for --code (default 60)")
-    p.add_argument("--seed", type=int, default=12345, help="seed of the draws for --code")
+    p.add_argument("--seed", type=int, default=None,
+                   help="seed of the random points (--answer; default: fresh, printed) or "
+                        "of the draws (--code; default 12345)")
     p.add_argument("--quick", action="store_true",
                    help="--code: fewer and shorter paths (a faster, coarser check)")
+    p.add_argument("--budget-seconds", type=float, default=20.0, metavar="SECONDS",
+                   help="--answer: wall-clock budget of the check (default 20); past it "
+                        "the verdict is UNDECIDED")
+    p.add_argument("--budget-memory", type=int, default=1024, metavar="MIB",
+                   help="--answer: memory budget of the check in MiB (default 1024)")
+    p.add_argument("--isolation", choices=("namespaces", "process", "auto"),
+                   default="namespaces",
+                   help="--code: 'namespaces' (bubblewrap; refused without it, the "
+                        "default), 'process' (resource limits only: trusted code), 'auto'")
 
 
 def _listing() -> list[dict]:
@@ -99,8 +121,15 @@ def run(args) -> int:
                              "one of them (see foresight check-exercise --help)")
     if args.timeout is not None and not args.timeout > 0:
         raise ParameterError("--timeout", args.timeout, "(0, inf) seconds")
+    if not 0 < args.budget_seconds <= 3600:
+        raise ParameterError("--budget-seconds", args.budget_seconds, "(0, 3600] seconds")
+    if not 64 <= args.budget_memory <= 65536:
+        raise ParameterError("--budget-memory", args.budget_memory, "[64, 65536] MiB")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        raise ParameterError("--seed", args.seed, "[0, 2^63)")
 
     from foresight.verify.exercises import (
+        Budget,
         check_answer,
         check_code,
         resolve_question,
@@ -110,10 +139,12 @@ def run(args) -> int:
     record: dict = {"exercise": args.exercise}
     verdict = None
     if args.answer is not None:
-        verdict = check_answer(args.exercise, args.answer)
+        verdict = check_answer(args.exercise, args.answer, seed=args.seed,
+                               budget=Budget(args.budget_seconds, args.budget_memory))
     elif args.code is not None:
-        verdict = check_code(args.exercise, args.code, seed=args.seed, timeout=args.timeout,
-                             quick=args.quick)
+        verdict = check_code(args.exercise, args.code,
+                             seed=12345 if args.seed is None else args.seed,
+                             timeout=args.timeout, quick=args.quick, isolation=args.isolation)
     solution = None
     if args.show_solution:
         resolve_question(args.exercise)  # unknown id: ParameterError, one line, exit 2

@@ -16,12 +16,17 @@ from foresight.verify.exercises import (
     exercise_statements,
     show_solution,
 )
+from foresight.verify.sandbox import isolation_available
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
 SOL2 = f"{EXAMPLES / 'exercise_23_2_solution.py'}:simulate_learning_blume_easley"
 BUG2 = f"{EXAMPLES / 'exercise_23_2_wrong_timing.py'}:simulate_learning_blume_easley"
 SOL4 = f"{EXAMPLES / 'exercise_23_4_solution.py'}:simulate_three_model_allocation"
 BUG4 = f"{EXAMPLES / 'exercise_23_4_wrong_timing.py'}:simulate_three_model_allocation"
+
+# The grading logic is the same under both isolations; the escapes that need
+# namespaces are tested (and skipped without bubblewrap) in test_sandbox.py.
+ISOLATION = "namespaces" if isolation_available()[0] else "process"
 
 @pytest.mark.parametrize("qid, good, bad", ex.SAMPLE_ANSWERS)
 def test_one_accepted_one_rejected_per_exercise(qid, good, bad):
@@ -44,8 +49,8 @@ def test_counter_example_values_are_the_real_values():
     yours = parse_answer("lambda*l/(1+lambda*l)", q.table).xreplace(values)
     derived = q.reference_expr().xreplace(values)
     assert yours != derived
-    assert v.counterexample["yours"].startswith(str(yours))
-    assert v.counterexample["derived"].startswith(str(derived))
+    assert float(v.counterexample["yours"]) == pytest.approx(float(yours), rel=1e-11)
+    assert float(v.counterexample["derived"]) == pytest.approx(float(derived), rel=1e-11)
     assert "your answer" in v.message and "derived result" in v.message
 
 
@@ -93,12 +98,15 @@ def test_solutions_in_text_and_latex_and_statements():
 def test_round_trip_case_passes_and_can_fail(monkeypatch):
     results = ex.reference_answers_round_trip()
     assert results and all(r.passed for r in results)
-    broken = ex.parse_answer
+    from foresight.verify import exercise_symbolic
+
+    broken = exercise_symbolic.parse_answer
 
     def drop_lambda(text, table):  # a parser that loses a symbol
         return broken(text, table).subs(sp.Symbol("lambda", positive=True), 1)
 
-    monkeypatch.setattr(ex, "parse_answer", drop_lambda)
+    # the judging child is a fork: it sees the patched parser
+    monkeypatch.setattr(exercise_symbolic, "parse_answer", drop_lambda)
     failed = [r for r in ex.reference_answers_round_trip() if not r.passed]
     assert any("23.1.allocation.accepts_derived" in r.name for r in failed)
 
@@ -110,12 +118,12 @@ def test_round_trip_case_passes_and_can_fail(monkeypatch):
 def verdicts():
     """Each code check runs once (sandbox subprocesses are slow)."""
     return {
-        "23.2 good": check_code("23.2", SOL2, quick=True),
-        "23.2 bug": check_code("23.2", BUG2, quick=True),
-        "23.3 good": check_code("23.3", SOL2, quick=True),
-        "23.4 good": check_code("23.4", SOL4, quick=True),
-        "23.4 bug": check_code("23.4", BUG4, quick=True),
-        "23.5 good": check_code("23.5", SOL4, quick=True),
+        "23.2 good": check_code("23.2", SOL2, quick=True, isolation=ISOLATION),
+        "23.2 bug": check_code("23.2", BUG2, quick=True, isolation=ISOLATION),
+        "23.3 good": check_code("23.3", SOL2, quick=True, isolation=ISOLATION),
+        "23.4 good": check_code("23.4", SOL4, quick=True, isolation=ISOLATION),
+        "23.4 bug": check_code("23.4", BUG4, quick=True, isolation=ISOLATION),
+        "23.5 good": check_code("23.5", SOL4, quick=True, isolation=ISOLATION),
     }
 
 
@@ -126,16 +134,32 @@ def test_reference_solutions_are_accepted(verdicts, key):
     assert all(r.passed for r in v.checks) and len(v.checks) >= 6
 
 
-@pytest.mark.parametrize("key, limit", [("23.2 bug", "0.3"), ("23.4 bug", "0.6")])
-def test_wrong_timing_is_caught_with_the_limit_expected_and_seen(verdicts, key, limit):
+def _first_limit(eid):
+    from foresight.verify import exercise_code
+
+    sc = ex.CODE_SCENARIOS[eid][0]
+    return exercise_code._long_run_bound(eid, sc, sc.periods[1])[0]
+
+
+@pytest.mark.parametrize("key", ["23.2 bug", "23.4 bug"])
+def test_wrong_timing_is_caught_with_the_limit_expected_and_seen(verdicts, key):
     v = verdicts[key]
     assert v.status == "rejected" and v.exit_code == 1
-    assert f"expected the almost-sure limit {limit}" in v.message
+    assert f"expected the almost-sure limit {_first_limit(key[:4]):.6g}" in v.message
     assert "saw median final share" in v.message
     assert "beliefs already updated with s_t" in v.message  # the diagnosis
     assert "your posteriors agree with Bayes' law" in v.message
     failed = {r.name.split("[")[0] for r in v.checks if not r.passed}
     assert failed == {f"{key[:4]}.shares_vs_allocation_rule", f"{key[:4]}.long_run_share"}
+
+
+def test_code_scenarios_distinguish_weights_priors_natures_horizons():
+    for eid, scenarios in ex.CODE_SCENARIOS.items():
+        for chosen in (scenarios, scenarios[::3]):  # full and quick checks
+            assert any(sc.lam != 0.5 for sc in chosen), eid
+            assert {sc.nature for sc in chosen} == {"f", "g"}, eid
+            assert any(sc.priors[0] != sc.priors[1] for sc in chosen), eid
+            assert len({sc.periods for sc in chosen}) > 1 or len(chosen) == 1, eid
 
 
 BAD_CODE = '''
@@ -168,6 +192,38 @@ def no_shares(sequences, f, g, p1, p2, lam):
 def shares_fixed(sequences, f, g, p1, p2, lam):
     post = np.full(sequences.shape, p1)
     return {"π_1": post, "π_2": post, "c1_share": np.full(sequences.shape, lam)}
+
+def _simulate(sequences, f, g, p1, p2, w1):
+    n, t_max = sequences.shape
+    post1, post2 = np.empty((n, t_max)), np.empty((n, t_max))
+    share = np.full((n, t_max), np.nan)
+    post1[:, 0], post2[:, 0] = p1, p2
+    log_l = np.zeros(n)
+    for t in range(1, t_max):
+        fs, gs = f(sequences[:, t]), g(sequences[:, t])
+        m1 = post1[:, t - 1] * fs + (1 - post1[:, t - 1]) * gs
+        m2 = post2[:, t - 1] * fs + (1 - post2[:, t - 1]) * gs
+        log_l += np.log(m1) - np.log(m2)
+        share[:, t] = 1 / (1 + (1 - w1) / w1 * np.exp(-log_l))
+        post1[:, t] = post1[:, t - 1] * fs / m1
+        post2[:, t] = post2[:, t - 1] * fs / m2
+    return {"π_1": post1, "π_2": post2, "c1_share": share}
+
+def correct(sequences, f, g, p1, p2, lam):
+    return _simulate(sequences, f, g, p1, p2, lam)
+
+def swapped_weights(sequences, f, g, p1, p2, lam):
+    return _simulate(sequences, f, g, p1, p2, 1 - lam)
+
+def ignores_lambda(sequences, f, g, p1, p2, lam):
+    return _simulate(sequences, f, g, p1, p2, 0.5)
+
+def swapped_agents(sequences, f, g, p1, p2, lam):  # agent 2's share reported as agent 1's
+    out = _simulate(sequences, f, g, p1, p2, lam)
+    return {**out, "c1_share": 1 - out["c1_share"]}
+
+def swapped_priors(sequences, f, g, p1, p2, lam):
+    return _simulate(sequences, f, g, p2, p1, lam)
 '''
 
 
@@ -181,6 +237,12 @@ def shares_fixed(sequences, f, g, p1, p2, lam):
     ("huge", "rejected", "output larger than"),
     ("no_shares", "rejected", "no 'c1_share'"),
     ("shares_fixed", "rejected", "checks failed"),
+    # hostile solutions a lambda = 1/2, symmetric-prior check would accept
+    ("correct", "accepted", "ACCEPTED"),
+    ("swapped_weights", "rejected", "Pareto weights swapped"),
+    ("ignores_lambda", "rejected", "with λ = 1/2"),
+    ("swapped_agents", "rejected", "checks failed"),
+    ("swapped_priors", "rejected", "posterior"),
 ])
 def test_bad_code_gets_a_clear_verdict(tmp_path_factory, function, status, words):
     path = tmp_path_factory.getbasetemp() / "bad_code.py"
@@ -188,7 +250,7 @@ def test_bad_code_gets_a_clear_verdict(tmp_path_factory, function, status, words
         path.write_text(BAD_CODE)
     # Only the hanging function gets a short limit: a loaded CI machine may need
     # several seconds just to start the others.
-    v = check_code("23.2", f"{path}:{function}", quick=True,
+    v = check_code("23.2", f"{path}:{function}", quick=True, isolation=ISOLATION,
                    timeout=2.5 if function == "hangs" else 120)
     assert v.status == status, v.message
     assert words in v.message
@@ -233,7 +295,8 @@ def test_cli_json_list_help_and_solution(capsys):
 
 
 def test_cli_code_verdict(capsys):
-    assert main(["check-exercise", "23.3", "--code", SOL2, "--quick"]) == 0
+    assert main(["check-exercise", "23.3", "--code", SOL2, "--quick", "--isolation",
+                 ISOLATION]) == 0
     assert capsys.readouterr().out.startswith("ACCEPTED (23.3)")
 
 
@@ -257,7 +320,8 @@ def test_report_section_states_solves_and_checks_live(monkeypatch):
     n_samples = len(ex.SAMPLE_ANSWERS)
     assert body.count(r"\textbf{rejected}") >= n_samples + 1  # + the wrong-timing code
     assert body.count(r"\textbf{accepted") >= n_samples + 1
-    assert "expected 0.3, saw" in body or "expected 0.7, saw" in body
+    limit = _first_limit("23.2")  # the wrong-timing example in the first scenario
+    assert f"expected {limit:.4g}, saw" in body
     assert seen  # progress reported
 
 

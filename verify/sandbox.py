@@ -29,11 +29,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -45,7 +48,8 @@ import numpy as np
 
 from foresight.errors import ForesightError
 
-__all__ = ["SandboxError", "SandboxResult", "run_function", "parse_target", "Limits"]
+__all__ = ["SandboxError", "SandboxResult", "run_function", "parse_target", "Limits",
+           "isolation_available", "resolve_isolation", "bwrap_command", "ISOLATION_MODES"]
 
 
 class SandboxError(ForesightError, ValueError):
@@ -94,6 +98,8 @@ class SandboxResult:
     kind: str = ""
     seconds: float = 0.0
     stdout_tail: str = ""
+    isolation: str = ""
+    warning: str = ""
 
 
 def parse_target(target: str) -> tuple[Path, str]:
@@ -181,6 +187,19 @@ def clean(name):
     return "".join(c if (c.isascii() and c.isalnum()) else "_" for c in name)[:60] or "_"
 
 
+def to_array(k, v):
+    a = np.asarray(v)
+    if a.dtype.kind == "c":
+        raise Refused("output", f"output {str(k)!r} is complex-valued; expected real numbers")
+    if a.dtype.kind not in "biuf":
+        try:
+            a = np.asarray(v, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise Refused("output", f"output {str(k)!r} is not an array of real numbers "
+                          f"({type(v).__name__}: {exc})") from None
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
 def to_arrays(out):
     if isinstance(out, dict):
         items = list(out.items())
@@ -188,15 +207,7 @@ def to_arrays(out):
         items = [(str(k), v) for k, v in enumerate(out)]
     else:
         items = [("result", out)]
-    arrays = {}
-    for k, v in items:
-        try:
-            a = np.asarray(v, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise Refused("output", f"output {str(k)!r} is not an array of numbers "
-                          f"({type(v).__name__}: {exc})") from None
-        arrays[clean(k)] = a
-    return arrays
+    return {clean(k): to_array(k, v) for k, v in items}
 
 
 def signature_problem(fn, args, names):
@@ -217,11 +228,11 @@ def from_numba(exc):
 
 
 def main():
-    inp, status_path, out_path, path, func, cap = sys.argv[1:7]
+    inp, status_path, out_dir, path, func, cap = sys.argv[1:7]
     cap = int(cap)
     status = {"ok": False}
     try:
-        with open("calls.json") as fh:
+        with open(os.path.join(os.path.dirname(inp), "calls.json")) as fh:
             calls = json.load(fh)
         arrays = dict(np.load(inp, allow_pickle=False))
         sys.path.insert(0, os.path.dirname(path))  # helper modules next to the solution
@@ -263,7 +274,10 @@ def main():
                 if total > cap:
                     raise Refused("output", f"output larger than {cap / 2**20:g} MiB")
                 results[f"c{k}__{name}"] = a
-        np.savez(out_path, **results)
+        os.makedirs(out_dir, exist_ok=True)
+        for name, a in results.items():  # plain .npy: the parent reads them with bounds
+            with open(os.path.join(out_dir, name + ".npy"), "wb") as fh:
+                np.lib.format.write_array(fh, a, allow_pickle=False)
         status = {"ok": True, "calls": len(calls)}
     except Refused as exc:
         status = {"ok": False, "kind": exc.kind, "error": str(exc)[:600]}
@@ -297,7 +311,6 @@ def _limit_child(limits: Limits):
     def apply():
         import resource
 
-        os.setsid()
         mem = limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         cpu = int(limits.cpu_seconds)
@@ -307,6 +320,178 @@ def _limit_child(limits: Limits):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return apply
+
+
+# --------------------------------------------------------------------------
+# Isolation: bubblewrap (Linux namespaces)
+# --------------------------------------------------------------------------
+
+#: Where the sandbox sees its inputs (read-only) and its scratch directory.
+_IN, _SCRATCH = "/sandbox/in", "/sandbox/scratch"
+#: The project's own packages: hidden inside the sandbox (the reference
+#: computation must not be importable by a solution).
+_PROJECT_PACKAGES = ("foresight", "foresight.verify", "foresight.derivations",
+                     "foresight.numerics", "foresight.reports")
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
+
+
+def _bound_dirs() -> list[str]:
+    """Directories the child's Python needs, read-only: system, interpreter, site-packages."""
+    import site
+    import sysconfig
+
+    dirs = [d for d in _SYSTEM_DIRS if os.path.exists(d)]
+    extra = {sys.base_prefix, sys.prefix, sysconfig.get_paths()["stdlib"],
+             sysconfig.get_paths()["platstdlib"], *site.getsitepackages()}
+    extra |= {p for p in sys.path if p and os.path.isdir(p) and "site-packages" in p}
+    for d in sorted(extra):
+        real = os.path.realpath(d)
+        if os.path.isdir(real) and not any(real == b or real.startswith(b + "/")
+                                           for b in dirs):
+            dirs.append(real)
+    return dirs
+
+
+def _project_paths(bound: list[str]) -> tuple[list[str], list[str]]:
+    """(directories, files) of the project that would be visible under `bound`: to mask."""
+    import importlib
+
+    def visible(path: str) -> bool:
+        return any(path == b or path.startswith(b + "/") for b in bound)
+
+    dirs = []
+    for name in _PROJECT_PACKAGES:
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # pragma: no cover - a partial checkout
+            continue
+        for d in getattr(module, "__path__", []):
+            real = os.path.realpath(d)
+            if visible(real) and real not in dirs:
+                dirs.append(real)
+    import site
+
+    files = []
+    site_dirs = {os.path.realpath(p) for p in [*site.getsitepackages(), *sys.path]
+                 if p and ("site-packages" in p or "dist-packages" in p)}
+    for b in sorted(site_dirs):
+        if not visible(b):
+            continue
+        try:
+            names = os.listdir(b)
+        except OSError:
+            continue
+        # An editable install's path hook (.pth) and finder name the checkout.
+        files += [os.path.join(b, n) for n in names
+                  if "foresight" in n.lower() and n.endswith((".pth", ".py"))]
+    return dirs, files
+
+
+def bwrap_command(work: Path, argv: list[str]) -> list[str]:
+    """The ``bwrap`` command line that runs `argv` isolated over `work`.
+
+    The sandbox sees: the system and interpreter directories read-only, the
+    project's packages replaced by empty directories, ``work/in`` read-only at
+    ``/sandbox/in`` and ``work/scratch`` writable at ``/sandbox/scratch`` (also
+    its ``/tmp`` and home); new user, PID, network, IPC, UTS and cgroup
+    namespaces; no capabilities; a new session; it dies with its parent.
+    """
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxError("bubblewrap (bwrap) is not installed")
+    bound = _bound_dirs()
+    cmd = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+           "--unshare-uts", "--unshare-cgroup-try", "--uid", "65534", "--gid", "65534",
+           "--hostname", "sandbox", "--die-with-parent", "--new-session",
+           "--cap-drop", "ALL", "--clearenv"]
+    for d in bound:
+        cmd += ["--ro-bind", d, d]
+    dirs, files = _project_paths(bound)
+    for d in dirs:
+        cmd += ["--tmpfs", d, "--remount-ro", d]
+    for f in files:
+        cmd += ["--ro-bind", "/dev/null", f]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--ro-bind", str(work / "in"), _IN,
+            "--bind", str(work / "scratch"), _SCRATCH,
+            "--bind", str(work / "scratch"), "/tmp",
+            "--chdir", _SCRATCH]
+    for k, v in _child_env(_SCRATCH).items():
+        cmd += ["--setenv", k, v]
+    return cmd + ["--", *argv]
+
+
+def _child_env(scratch: str) -> dict:
+    return {
+        "PATH": "/usr/bin:/bin", "HOME": scratch, "TMPDIR": scratch,
+        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "NUMBA_NUM_THREADS": "1", "NUMBA_CACHE_DIR": f"{scratch}/numba",
+        "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+    }
+
+
+@functools.cache
+def isolation_available() -> tuple[bool, str]:
+    """Whether bubblewrap runs here (installed, and user namespaces allowed).
+
+    Returns
+    -------
+    (bool, str)
+        ``(True, "")`` or ``(False, why)``.
+    """
+    if shutil.which("bwrap") is None:
+        return False, "bubblewrap (bwrap) is not installed"
+    work = Path(tempfile.mkdtemp(prefix="foresight-probe-"))
+    try:
+        (work / "in").mkdir()
+        (work / "scratch").mkdir()
+        cmd = bwrap_command(work, [sys.executable, "-I", "-c", "pass"])
+        try:
+            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                  timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return False, f"bwrap failed to start ({exc})"
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            why = err[-1] if err else f"exit status {proc.returncode}"
+            return False, f"bwrap cannot create namespaces here ({why})"
+        return True, ""
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+ISOLATION_MODES = ("namespaces", "process", "auto")
+
+
+def resolve_isolation(isolation: str) -> tuple[str, str]:
+    """The isolation actually used, and a warning ('' if none).
+
+    ``"namespaces"`` requires bubblewrap and raises :class:`SandboxError` (a
+    clear refusal) without it; ``"process"`` runs with process limits only;
+    ``"auto"`` uses namespaces when available and warns otherwise.
+    """
+    if isolation not in ISOLATION_MODES:
+        raise SandboxError(f"isolation = {isolation!r}: expected one of "
+                           f"{', '.join(ISOLATION_MODES)}")
+    if isolation == "process":
+        return "process", PROCESS_ONLY_WARNING
+    ok, why = isolation_available()
+    if ok:
+        return "namespaces", ""
+    if isolation == "auto":
+        return "process", f"{why}: " + PROCESS_ONLY_WARNING
+    raise SandboxError(f"no isolation available ({why}); install bubblewrap, or pass "
+                       "--isolation process to run the code with process limits only "
+                       "(not a security boundary)")
+
+
+PROCESS_ONLY_WARNING = ("warning: the code ran with process limits only (no file-system, "
+                        "network or process-tree isolation): run only code you trust this way")
+
+
+# --------------------------------------------------------------------------
+# Running
+# --------------------------------------------------------------------------
 
 
 def _tail(path: Path, n: int = 2000) -> str:
@@ -320,8 +505,26 @@ def _tail(path: Path, n: int = 2000) -> str:
         return ""
 
 
+def _copy_solution(path: Path, dest: Path) -> None:
+    """Copy the solution and the ``.py`` files next to it (helper modules), not folders.
+
+    Folders are left out on purpose: a solution kept inside a checkout of this
+    project must not bring the project's packages into the sandbox.
+    """
+    dest.mkdir()
+    total = 0
+    for sibling in sorted(path.parent.glob("*.py"))[:200]:
+        if not sibling.is_file() or sibling.is_symlink():
+            continue
+        size = sibling.stat().st_size
+        if sibling != path and (size > 2**20 or total + size > 16 * 2**20):
+            continue
+        shutil.copyfile(sibling, dest / sibling.name)
+        total += size
+
+
 def run_function(target: str, calls: list, arrays: dict, *, timeout: float | None = None,
-                 limits: Limits | None = None) -> SandboxResult:
+                 limits: Limits | None = None, isolation: str = "namespaces") -> SandboxResult:
     """Call ``target`` (``"file.py:function"``) once per entry of `calls`, isolated.
 
     Parameters
@@ -339,6 +542,11 @@ def run_function(target: str, calls: list, arrays: dict, *, timeout: float | Non
     timeout : float, optional
         Wall-clock seconds (overrides ``limits.timeout``).
     limits : Limits, optional
+    isolation : {"namespaces", "process", "auto"}
+        ``"namespaces"`` (default): bubblewrap, refused with
+        :class:`SandboxError` where it is not available; ``"process"``:
+        resource limits only (``result.warning`` says so); ``"auto"``: the
+        first when available, else the second.
 
     Returns
     -------
@@ -347,32 +555,41 @@ def run_function(target: str, calls: list, arrays: dict, *, timeout: float | Non
     Raises
     ------
     SandboxError
-        When the target is not ``PATH.py:FUNCTION`` of an existing file.
+        When the target is not ``PATH.py:FUNCTION`` of an existing file, or
+        no isolation is available for ``isolation="namespaces"``.
     """
     path, func = parse_target(target)
+    mode, warning = resolve_isolation(isolation)
     limits = limits or Limits()
     if timeout is not None:
         limits = Limits(timeout, max(int(timeout) + 1, 1), limits.memory_mb, limits.output_mb)
     work = Path(tempfile.mkdtemp(prefix="foresight-sandbox-"))
     try:
-        np.savez(work / "input.npz", **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
-        (work / "calls.json").write_text(json.dumps(calls))
-        (work / "child.py").write_text(_CHILD)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(work),
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "NUMBA_NUM_THREADS": "1", "NUMBA_CACHE_DIR": str(work / "numba"),
-            "MPLBACKEND": "Agg", "TMPDIR": str(work),
-        }
-        cmd = [sys.executable, "-I", str(work / "child.py"), str(work / "input.npz"),
-               str(work / "status.json"), str(work / "out.npz"), str(path), func,
-               str(limits.output_mb * 2**20)]
+        inp, scratch = work / "in", work / "scratch"
+        inp.mkdir()
+        scratch.mkdir()
+        np.savez(inp / "input.npz", **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
+        (inp / "calls.json").write_text(json.dumps(calls))
+        (inp / "child.py").write_text(_CHILD)
+        _copy_solution(path, inp / "solution")
+        if mode == "namespaces":
+            root_in, root_scratch = _IN, _SCRATCH
+        else:
+            root_in, root_scratch = str(inp), str(scratch)
+        inside = f"{root_in}/solution/{path.name}"
+        argv = [sys.executable, "-I", f"{root_in}/child.py", f"{root_in}/input.npz",
+                f"{root_scratch}/status.json", f"{root_scratch}/out", inside, func,
+                str(limits.output_mb * 2**20)]
+        if mode == "namespaces":
+            cmd, env, cwd = bwrap_command(work, argv), {"PATH": "/usr/bin:/bin"}, work
+        else:
+            cmd, env, cwd = argv, _child_env(str(scratch)), scratch
         start = time.monotonic()
+        # stdout goes to a file outside the scratch directory: the child cannot swap it.
         with open(work / "stdout.txt", "wb") as out:
-            proc = subprocess.Popen(cmd, cwd=work, env=env, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                                     stdout=out, stderr=subprocess.STDOUT,
-                                    preexec_fn=_limit_child(limits))
+                                    start_new_session=True, preexec_fn=_limit_child(limits))
             try:
                 rc = proc.wait(timeout=limits.timeout)
             except subprocess.TimeoutExpired:
@@ -380,30 +597,17 @@ def run_function(target: str, calls: list, arrays: dict, *, timeout: float | Non
                 return SandboxResult(False, f"timed out after {limits.timeout:g} s wall-clock "
                                      "(infinite loop, or far too slow)", kind="timeout",
                                      seconds=time.monotonic() - start,
-                                     stdout_tail=_tail(work / "stdout.txt"))
+                                     stdout_tail=_tail(work / "stdout.txt"), isolation=mode,
+                                     warning=warning)
             finally:
                 _kill_group(proc)  # stray children of the solution
         seconds = time.monotonic() - start
         stdout_tail = _tail(work / "stdout.txt")
-        status = _read_status(work / "status.json")
-        if status is None:
-            return SandboxResult(False, _death_reason(rc, stdout_tail, limits), seconds=seconds,
-                                 stdout_tail=stdout_tail, kind="killed")
-        if not status.get("ok"):
-            return SandboxResult(False, str(status.get("error", "failed"))[:600],
-                                 seconds=seconds, stdout_tail=stdout_tail,
-                                 kind=str(status.get("kind", "raised")))
-        try:
-            with np.load(work / "out.npz", allow_pickle=False) as data:
-                flat = {k: np.array(data[k]) for k in data.files}
-        except (OSError, ValueError) as exc:
-            return SandboxResult(False, f"results unreadable: {exc}"[:300], seconds=seconds,
-                                 kind="output")
-        results = [dict() for _ in calls]
-        for key, value in flat.items():
-            k, name = key.split("__", 1)
-            results[int(k[1:])][name] = value
-        return SandboxResult(True, results=results, seconds=seconds, stdout_tail=stdout_tail)
+        result = _collect(scratch, len(calls), limits, rc, stdout_tail)
+        result.seconds, result.stdout_tail = seconds, stdout_tail
+        result.isolation, result.warning = mode, warning
+        result.error = result.error.replace(inside, str(path))
+        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -419,13 +623,146 @@ def _kill_group(proc):
         pass
 
 
-def _read_status(path: Path):
+# --------------------------------------------------------------------------
+# Reading what the child left: nothing trusted
+# --------------------------------------------------------------------------
+
+_STATUS_MAX = 64 * 1024
+_KINDS = {"load", "signature", "raised", "memory", "output"}
+_OUT_NAME = re.compile(r"c(\d{1,4})__([A-Za-z0-9_]{1,60})\.npy")
+_MAX_FILES = 1000
+
+
+class _Bad(Exception):
+    """The child's files are malformed: a verdict, never a traceback."""
+
+
+def _open_regular(name: str, dir_fd: int, max_size: int) -> bytes:
+    """Read a regular file (no symlink, FIFO or device) of at most `max_size` bytes."""
     try:
-        if path.stat().st_size > 10_000:
-            return {"ok": False, "error": "status file too large"}
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    except OSError as exc:
+        raise _Bad(f"{name} cannot be opened ({exc.strerror})") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise _Bad(f"{name} is not a regular file")
+        if st.st_size > max_size:
+            raise _Bad(f"{name} is larger than {max_size} bytes")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, max_size + 1 - total))
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_size:
+                raise _Bad(f"{name} is larger than {max_size} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _read_status(scratch_fd: int):
+    try:
+        raw = _open_regular("status.json", scratch_fd, _STATUS_MAX)
+    except _Bad as exc:
+        if "cannot be opened" in str(exc):
+            return None  # no status at all: the child died
+        raise
+    try:
+        status = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _Bad("status file is not JSON") from None
+    if not isinstance(status, dict) or not isinstance(status.get("ok"), bool):
+        raise _Bad("status file has no boolean 'ok'")
+    if not status["ok"]:
+        kind = status.get("kind", "raised")
+        error = status.get("error", "failed")
+        if not isinstance(kind, str) or kind not in _KINDS or not isinstance(error, str):
+            raise _Bad("status file has an unknown 'kind' or a non-text 'error'")
+    return status
+
+
+def _read_npy(raw: bytes, name: str) -> np.ndarray:
+    """A float64 array from the bytes of a ``.npy`` file, checked before any allocation."""
+    import io
+
+    buf = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(buf)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(buf)
+        else:
+            raise _Bad(f"{name}: unsupported .npy version {version}")
+    except (ValueError, EOFError, SyntaxError, TypeError) as exc:
+        raise _Bad(f"{name} is not a .npy array ({str(exc)[:80]})") from None
+    if dtype.kind == "c":
+        raise _Bad(f"output {name!r} is complex-valued; expected real numbers")
+    if dtype != np.dtype("<f8") and dtype != np.dtype("=f8"):
+        raise _Bad(f"output {name!r} has dtype {dtype}; expected float64")
+    if not all(isinstance(n, int) and n >= 0 for n in shape) or len(shape) > 8:
+        raise _Bad(f"output {name!r} has an invalid shape")
+    count = math.prod(shape)
+    body = raw[buf.tell():]
+    if count * 8 != len(body):
+        raise _Bad(f"output {name!r}: header says {count} numbers, the file holds "
+                   f"{len(body)} bytes")
+    return np.frombuffer(body, dtype="<f8").reshape(shape, order="F" if fortran else "C").copy()
+
+
+def _collect(scratch: Path, n_calls: int, limits: Limits, rc, tail: str) -> SandboxResult:
+    try:
+        scratch_fd = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:  # pragma: no cover - the parent made it
+        return SandboxResult(False, f"scratch directory unreadable ({exc})", kind="output")
+    try:
+        try:
+            status = _read_status(scratch_fd)
+        except _Bad as exc:
+            return SandboxResult(False, f"unusable result: {exc}", kind="output")
+        if status is None:
+            return SandboxResult(False, _death_reason(rc, tail, limits), kind="killed")
+        if not status["ok"]:
+            return SandboxResult(False, status["error"][:600].replace("\n", " "),
+                                 kind=status["kind"])
+        try:
+            results = _read_outputs(scratch_fd, n_calls, limits.output_mb * 2**20)
+        except _Bad as exc:
+            return SandboxResult(False, f"unusable result: {exc}", kind="output")
+        return SandboxResult(True, results=results)
+    finally:
+        os.close(scratch_fd)
+
+
+def _read_outputs(scratch_fd: int, n_calls: int, cap: int) -> list:
+    try:
+        out_fd = os.open("out", os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=scratch_fd)
+    except OSError:
+        raise _Bad("no output directory") from None
+    try:
+        names = []
+        with os.scandir(out_fd) as it:
+            for entry in it:
+                names.append(entry.name)
+                if len(names) > _MAX_FILES:
+                    raise _Bad(f"more than {_MAX_FILES} output files")
+        results = [dict() for _ in range(n_calls)]
+        remaining = cap
+        for name in sorted(names):
+            m = _OUT_NAME.fullmatch(name)
+            if not m or int(m.group(1)) >= n_calls:
+                raise _Bad(f"unexpected output file {name[:80]!r}")
+            raw = _open_regular(name, out_fd, remaining + 256)
+            remaining -= len(raw)
+            if remaining < 0:
+                raise _Bad(f"outputs larger than {cap / 2**20:g} MiB")
+            results[int(m.group(1))][m.group(2)] = _read_npy(raw, m.group(2))
+        return results
+    finally:
+        os.close(out_fd)
 
 
 def _death_reason(rc: int, tail: str, limits: Limits) -> str:
