@@ -162,3 +162,41 @@ def test_readings_change_the_numbers():
                           scheduler="serial", progress=False, continuation=r,
                           table_points=401)["sigma_mean"][0] for r in CONTINUATIONS}
     assert len({round(v, 12) for v in sig.values()}) == 3
+
+
+def test_continuation_derivation_and_its_check(monkeypatch):
+    import sympy as sp
+
+    from foresight.derivations.continuation import (
+        continuation_derivation,
+        k,
+        p11,
+        p22,
+        z1,
+        z2,
+        z_N,
+    )
+    from foresight.numerics.generated import continuation as gen
+    from foresight.verify.bfe import check_continuation_algebra, check_frozen_values
+
+    d = continuation_derivation()
+    # frozen-prices is the markov expectation with lambda = 1, mean-z with lambda = 0.
+    lam = d["second_eigenvalue"]
+    markov = d["expected_z_k"]
+    zbar = d["stationary_mean_z"]
+    # The weight on today's deviation is lambda^k: 1 is frozen-prices, 0 is mean-z.
+    weight = sp.Symbol("weight")
+    generic = zbar + weight * (z_N - zbar)
+    assert sp.simplify(markov - generic.subs(weight, lam**k)) == 0
+    assert sp.simplify(generic.subs(weight, 1) - z_N) == 0
+    assert sp.simplify(markov.subs(p22, 1 - p11) - zbar.subs(p22, 1 - p11)) == 0  # i.i.d.
+    assert lam == p11 + p22 - 1 and k.is_integer and z1.is_positive and z2.is_positive
+    model = CapacityModel()
+    assert check_continuation_algebra(model.chain, model.z_values).passed
+    monkeypatch.setattr(gen, "stationary_mean_z",
+                        lambda a, b, x, y: (x * (b - 1) + y * (a - 1)) / (a + b - 2.001))
+    assert not check_continuation_algebra(model.chain, model.z_values).passed
+    monkeypatch.undo()
+    v = model.frozen_values([2.5], "mean-z")[0][:1]
+    assert check_frozen_values(model, 2.5, continuation="mean-z").passed
+    assert not check_frozen_values(model, 2.5, continuation="mean-z", values=v * 1.001).passed

@@ -143,13 +143,31 @@ def check_bellman_residuals(model, solver: BFESolver, eq: TreeEquilibrium, *,
 
 
 def check_frozen_values(model, statistic: float, *, grid_points: int = 4001,
-                        values=None, name="bfe.frozen_values") -> CheckResult:
-    """Frozen-population value (policy iteration) is a fixed point of the Bellman operator."""
-    v = model.frozen_values([statistic])[0] if values is None else np.asarray(values)
-    all_z = np.arange(model.n_aggregate)
-    ev = model.chain @ v  # (|Z|, M+1): E[V(z', x) | z]
+                        values=None, continuation: str = "markov", z_leaf: int = 1,
+                        name="bfe.frozen_values") -> CheckResult:
+    """Frozen-population value (policy iteration) is a fixed point of the Bellman operator.
+
+    ``continuation`` ``"markov"``: ``V(z, x)`` with ``z`` on its chain; the
+    deterministic readings: one value function, the payoff at ``z_N`` (the
+    leaf's state `z_leaf`, ``"frozen-prices"``) or at the chain's stationary
+    mean (``"mean-z"``, recomputed here from the chain by a linear solve).
+    """
+    from foresight.numerics.markov import stationary_distribution
+
+    s = float(statistic)
+    if continuation == "markov":
+        v = model.frozen_values([s])[0] if values is None else np.asarray(values)
+        ev = model.chain @ v  # (|Z|, M+1): E[V(z', x) | z]
+        profit = model.profit_table(np.arange(model.n_aggregate), np.full(model.n_aggregate, s))
+    else:
+        v = model.frozen_values([s], continuation, z_leaf=[z_leaf])[0][:1] \
+            if values is None else np.asarray(values)
+        ev = v
+        z = (model.z_values[z_leaf] if continuation == "frozen-prices"
+             else float(stationary_distribution(model.chain) @ model.z_values))
+        profit = model.profit_at(np.array([z]), np.array([s]))
     best, bound = _grid_max(ev, model, grid_points)
-    tv = model.profit_table(all_z, np.full(model.n_aggregate, float(statistic))) + best
+    tv = profit + best
     scale = np.max(np.abs(tv))
     excess = np.maximum(tv - v - 1e3 * EPS * scale, v - tv - bound - 1e3 * EPS * scale)
     ratio = np.abs(v - tv) / (bound + 1e3 * EPS * scale)
@@ -288,6 +306,59 @@ def perfect_foresight_convergence_case():
         out.append(check_perfect_foresight_convergence(
             res["sup_distance"], res["horizons"],
             name=f"bfe.pf_convergence[capacity,a_max={params.get('a_max', 1.0)}]"))
+    return out
+
+
+def check_continuation_algebra(chain, z_values, *, horizon: int = 12,
+                               name="bfe.continuation_algebra") -> CheckResult:
+    """Derived stationary mean and k-step expectation of z vs the chain by matrix algebra.
+
+    The readings ``mean-z`` (``zbar``) and ``markov`` (``E[z_{N+k} | z_N]``) use
+    the closed forms of :mod:`foresight.derivations.continuation`; here they are
+    recomputed from the chain by a linear solve and matrix powers.
+    """
+    from foresight.numerics.generated.continuation import expected_aggregate, stationary_mean_z
+    from foresight.numerics.markov import stationary_distribution
+
+    P = np.asarray(chain, dtype=float)
+    z = np.asarray(z_values, dtype=float)
+    derived = [stationary_mean_z(P[0, 0], P[1, 1], z[0], z[1])]
+    direct = [float(stationary_distribution(P) @ z)]
+    Pk = np.eye(2)
+    for step in range(horizon + 1):
+        for start in range(2):
+            derived.append(expected_aggregate(z[start], step, P[0, 0], P[1, 1], z[0], z[1]))
+            direct.append(float(Pk[start] @ z))
+        Pk = Pk @ P
+    return compare_close(
+        name, "zbar = pi z (mean-z) and E[z_{N+k} | z_N] = zbar + lambda^k (z_N - zbar) "
+        "(markov), derived, = linear solve and P^k", np.array(direct), np.array(derived),
+        rtol=1e-13, basis="float64 round-off of k <= 12 matrix products",
+        details={"k_max": horizon})
+
+
+@case("bfe")
+def continuation_readings():
+    """The readings' algebra (capacity's and Krusell-Smith's chains) and Bellman residuals."""
+    from foresight.numerics.krusell_smith.params import KrusellSmithParameters
+
+    ks = KrusellSmithParameters()
+    out = [check_continuation_algebra(CapacityModel().chain, CapacityModel().z_values,
+                                      name="bfe.continuation_algebra[capacity]"),
+           check_continuation_algebra(ks.aggregate_chain, ks.productivity,
+                                      name="bfe.continuation_algebra[krusell-smith]")]
+    for reading in ("frozen-prices", "mean-z"):
+        for model in (CapacityModel(), QualityLadderModel()):
+            table = FrozenValueTable(model, points=501, continuation=reading)
+            solver = BFESolver(model, 2, table=table, continuation=reading)
+            s0 = np.linspace(1.0, 2.0, model.n_states)
+            eq = solver.solve(s0 / s0.sum(), 1)
+            tag = f"{type(model).__name__},{reading},N=2"
+            out.append(check_bellman_residuals(model, solver, eq,
+                                               name=f"bfe.bellman_residuals[{tag}]"))
+            out.append(check_tree_consistency(model, eq, name=f"bfe.tree_consistency[{tag}]"))
+        out.append(check_frozen_values(CapacityModel(), 2.5, continuation=reading,
+                                       name=f"bfe.frozen_values[capacity,{reading},Q=2.5]"))
     return out
 
 

@@ -466,3 +466,107 @@ def investment_response(kind="capacity", *, horizons=(0, 1, 2), state=None,
     return {"horizons": list(hs), "mean_investment": mean_inv.tolist(),
             "spread": spread.tolist(), "at_bound": at_bound.tolist(),
             "max_investment": top.tolist()}
+
+
+# ------------------------------------------------------------- Krusell-Smith vs KS-ALM
+
+
+@functools.lru_cache(maxsize=2)
+def _alm_policy(continuum: bool = True):
+    """The KS-ALM benchmark's household policy (previous issue's fixed point; ~3 s)."""
+    from foresight.numerics.krusell_smith.alm import solve_alm
+
+    return solve_alm(agents=None if continuum else 5000)
+
+
+def alm_capital_path(z_path, initial: str = "hark") -> np.ndarray:
+    """Aggregate capital of the KS-ALM economy (continuum) along `z_path`, ``K_0..K_T``.
+
+    The same population start as an N-BFE path with ``initial`` (``"hark"``:
+    everybody at the steady-state capital, first state bad).
+    """
+    from foresight.numerics.krusell_smith.alm import simulate_economy
+
+    z_path = np.asarray(z_path, dtype=np.int64)
+    if initial == "hark" and z_path[0] != 0:
+        raise ParameterError("z_path[0]", int(z_path[0]), "0 (HARK's start is a bad state)")
+    alm = _alm_policy()
+    sim = simulate_economy(alm.params, alm.grids, alm.policy, z_path, None, initial, 0, 0, 0)
+    return np.asarray(sim["capital"][:z_path.size])
+
+
+def figure3_paths(*, horizons=(0, 1, 2), periods=500, burn_in=0, seed=3,
+                  continuation="markov", initial="hark", firms=None):
+    """Figure 3: one aggregate path; mean capital under each ``N`` and under KS-ALM.
+
+    Returns ``(z_values, {N: K path}, K_ALM path)`` over the measured periods
+    (HARK's start by default, as the paper's figure: everybody at the
+    steady-state capital, first state bad).
+
+    Examples
+    --------
+    >>> z, paths, alm = figure3_paths(horizons=(0,), periods=5)
+    >>> z.shape, paths[0].shape, alm.shape
+    ((6,), (6,), (6,))
+    """
+    from foresight.numerics.montecarlo import path_rng
+
+    if initial != "hark":
+        raise ParameterError("initial", initial, "'hark' (the KS-ALM path starts there)")
+    z, paths = figure4_paths("krusell-smith", horizons=horizons, periods=periods,
+                             burn_in=burn_in, seed=seed, firms=firms,
+                             continuation=continuation, initial=initial)
+    rng = path_rng(seed, 0)
+    rng.integers(2)  # the draw of z_0 that HARK's start overrides (as path_statistics)
+    z_path = simulate_aggregate_path(make_model("krusell-smith").chain, 0,
+                                     int(burn_in) + int(periods), rng)
+    return z, paths, alm_capital_path(z_path, initial)[int(burn_in):]
+
+
+def distance_to_alm(*, horizons=(0, 1, 2, 3, 4), paths=10, periods=1000, burn_in=100,
+                    seed=7, continuation="markov") -> dict:
+    """How far N-BFE capital paths are from the KS-ALM path on the same shocks.
+
+    For each path (HARK's start, the first `burn_in` periods left out): mean and
+    max of ``|K_N - K_ALM|`` and sigma of both.  Returns per-horizon means over
+    paths and their standard errors.
+
+    Examples
+    --------
+    >>> out = distance_to_alm(horizons=(0,), paths=1, periods=10, burn_in=2)
+    >>> sorted(out)[:3]
+    ['continuation', 'horizons', 'mean_abs_distance']
+    """
+    from foresight.numerics.montecarlo import path_rng
+
+    hs = _check_horizons(horizons)
+    model = make_model("krusell-smith")
+    mean_d = np.empty((paths, len(hs)))
+    max_d = np.empty((paths, len(hs)))
+    sig = np.empty((paths, len(hs)))
+    sig_alm = np.empty(paths)
+    for p in range(int(paths)):
+        out = path_statistics(0, path_rng(seed, p), model=model, horizons=hs,
+                              periods=periods, burn_in=burn_in, keep_mean_paths=True,
+                              continuation=continuation, initial="hark")
+        rng = path_rng(seed, p)
+        rng.integers(2)
+        z_path = simulate_aggregate_path(model.chain, 0, int(burn_in) + int(periods), rng)
+        alm = alm_capital_path(z_path)[int(burn_in):]
+        for i in range(len(hs)):
+            d = np.abs(out["mean_paths"][i] - alm)
+            mean_d[p, i], max_d[p, i] = d.mean(), d.max()
+            sig[p, i] = np.std(out["mean_paths"][i])
+        sig_alm[p] = np.std(alm)
+
+    def se(a):
+        return (np.std(a, axis=0, ddof=1) / np.sqrt(a.shape[0])).tolist() if a.shape[0] > 1 \
+            else [float("nan")] * (a.shape[1] if a.ndim > 1 else 1)
+
+    return {"horizons": list(hs), "continuation": continuation, "paths": int(paths),
+            "periods": int(periods), "burn_in": int(burn_in),
+            "mean_abs_distance": mean_d.mean(axis=0).tolist(),
+            "mean_abs_distance_se": se(mean_d),
+            "max_abs_distance": max_d.mean(axis=0).tolist(),
+            "sigma": sig.mean(axis=0).tolist(), "sigma_alm": float(sig_alm.mean()),
+            "sigma_alm_se": se(sig_alm[:, None])[0]}

@@ -551,7 +551,16 @@ class LadderModel:
         return draw(agents, dest, prob, rng.random(agents.size))
 
     def mean_aggregate(self) -> float:
-        """Stationary mean of ``z`` (the ``mean-z`` reading, :meth:`without_shocks`)."""
+        """Stationary mean of ``z`` (the ``mean-z`` reading, :meth:`without_shocks`).
+
+        Two states: the derived closed form (``foresight.derivations.continuation``);
+        more: the stationary distribution of the chain.
+        """
+        if self.n_aggregate == 2:
+            from foresight.numerics.generated.continuation import stationary_mean_z
+
+            P, z = self.chain, self.z_values
+            return float(stationary_mean_z(P[0, 0], P[1, 1], z[0], z[1]))
         from foresight.numerics.markov import stationary_distribution
 
         return float(stationary_distribution(self.chain) @ self.z_values)
