@@ -189,7 +189,8 @@ def test_continuation_derivation_and_its_check(monkeypatch):
     generic = zbar + weight * (z_N - zbar)
     assert sp.simplify(markov - generic.subs(weight, lam**k)) == 0
     assert sp.simplify(generic.subs(weight, 1) - z_N) == 0
-    assert sp.simplify(markov.subs(p22, 1 - p11) - zbar.subs(p22, 1 - p11)) == 0  # i.i.d.
+    # An i.i.d. chain (lambda = 0): from one period beyond the horizon on, zbar.
+    assert sp.simplify(markov.subs(k, k + 1).subs(p22, 1 - p11) - zbar.subs(p22, 1 - p11)) == 0
     assert lam == p11 + p22 - 1 and k.is_integer and z1.is_positive and z2.is_positive
     model = CapacityModel()
     assert check_continuation_algebra(model.chain, model.z_values).passed
