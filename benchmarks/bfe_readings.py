@@ -56,6 +56,54 @@ def configurations(paths: int, agent_paths: int, deep_paths: int, periods: int):
     return out
 
 
+def _fmt(values, scale=1.0, digits=3):
+    return " / ".join(f"{scale * v:.{digits}f}" for v in values)
+
+
+def summary(directory: pathlib.Path) -> str:
+    """Markdown tables (sigma, forecast errors, timing) of every result in `directory`."""
+    from foresight.numerics.bfe.experiments import paper_reference
+
+    lines = []
+    results = {}
+    for path in sorted(directory.glob("*.json")):
+        results[path.stem] = json.loads(path.read_text())
+    for model in ("krusell-smith", "capacity"):
+        paper = paper_reference(model)
+        lines += [f"### {model}", "",
+                  "| run | paths x periods | sigma, N = 0 / 1 / 2 ... | FE j=1 % | FE j=2 % | "
+                  "FE j=3 % | s |", "|---|---|---|---|---|---|---|"]
+        hs = (0, 1, 2)
+        lines.append(f"| paper | 1000 x 1000 | {_fmt([paper['sigma'][n] for n in hs])} | "
+                     + " | ".join(_fmt([paper['forecast_error'][j][n] for n in hs
+                                        if n in paper['forecast_error'][j]])
+                                  for j in (1, 2, 3)) + " | |")
+        for name, r in results.items():
+            if r.get("model") != model or "sigma_mean" not in r:
+                continue
+            fe = r["forecast_error_mean"]
+            label = f"{r['continuation']}, {r['mode']}"
+            if model == "krusell-smith":
+                label += f", start {r['initial']}, burn-in {r['burn_in']}"
+            lines.append(
+                f"| {label} | {r['paths']} x {r['periods']} | "
+                f"{_fmt(r['sigma_mean'], digits=4)} (se {_fmt(r['sigma_se'], digits=4)}) | "
+                + " | ".join(_fmt([fe[i][j] for i in range(len(fe))], 100)
+                             for j in range(3)) + f" | {r['elapsed_s']:.0f} |")
+        lines.append("")
+    alm = {k: v for k, v in results.items() if "mean_abs_distance" in v}
+    if alm:
+        lines += ["### distance to the KS-ALM path (HARK start, after 100 periods)", "",
+                  "| reading | N | mean abs distance | max abs distance | sigma N | "
+                  "sigma KS-ALM |", "|---|---|---|---|---|---|"]
+        for r in alm.values():
+            for i, n in enumerate(r["horizons"]):
+                lines.append(f"| {r['continuation']} | {n} | {r['mean_abs_distance'][i]:.4f} | "
+                             f"{r['max_abs_distance'][i]:.4f} | {r['sigma'][i]:.4f} | "
+                             f"{r['sigma_alm']:.4f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     from foresight.numerics.bfe.experiments import distance_to_alm, monte_carlo
 
@@ -72,8 +120,13 @@ def main(argv=None):
                     help="ks-table1 | ks-agents | ks-deep | capacity | alm-distance")
     ap.add_argument("--scheduler", default=None)
     ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--summary", action="store_true",
+                    help="print Markdown tables of the results in --out and exit")
     args = ap.parse_args(argv)
     out = pathlib.Path(args.out)
+    if args.summary:
+        print(summary(out))
+        return
     out.mkdir(parents=True, exist_ok=True)
     for group, name, cfg in configurations(args.paths, args.agent_paths, args.deep_paths,
                                            args.periods):

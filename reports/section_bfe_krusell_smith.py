@@ -107,20 +107,10 @@ def build(ctx) -> str:
     out.append(render_derivation(continuation_derivation()))
 
     # ------------------------------------------------------------ Tables 1 and 4
-    cluster, scheduler = None, "serial"
-    if not ctx.quick:
-        try:
-            import logging
+    from foresight.reports.cluster import section_scheduler
 
-            from distributed import LocalCluster
-
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            scheduler = cluster
-        except Exception:  # no cluster possible here: run in-process
-            scheduler = "serial"
     runs = {}
-    try:
+    with section_scheduler(bool(ctx.quick)) as scheduler:
         for reading in READINGS:
             for burn in (0, sc["burn_in"]):
                 progress(f"bfe krusell-smith: {reading}, burn-in {burn}")
@@ -128,9 +118,6 @@ def build(ctx) -> str:
                     "krusell-smith", horizons=hs, paths=sc["paths"], periods=sc["periods"],
                     burn_in=burn, seed=seed, scheduler=scheduler, progress=False,
                     continuation=reading, initial="hark")
-    finally:
-        if cluster is not None:
-            cluster.close()
     progress("bfe krusell-smith: KS-ALM on the same shocks")
     alm = distance_to_alm(horizons=hs, paths=sc["alm_paths"], periods=sc["periods"],
                           burn_in=sc["burn_in"], seed=seed, continuation="markov")

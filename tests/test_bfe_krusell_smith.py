@@ -228,3 +228,35 @@ def test_cli_hark_start_is_krusell_smith_only(capsys):
 
     assert main(["bfe", "capacity", "--initial", "hark"]) == 2
     assert "--initial" in capsys.readouterr().err
+
+
+# -------------------------------------------------------------- report
+
+
+def test_report_section_quick(tmp_path):
+    import types
+
+    from foresight.reports import section_bfe_krusell_smith as sec
+
+    ctx = types.SimpleNamespace(out_dir=tmp_path, figures_dir=tmp_path / "figures", quick=True,
+                                seed=0, progress=lambda msg: None, provenance={})
+    tex = sec.build(ctx)
+    assert (tmp_path / "figures" / "bfeks_figure3.pdf").exists()
+    for reading in CONTINUATIONS:
+        assert reading in tex
+    assert "0.265" in tex and "0.398" in tex and "\\section" not in tex
+    assert ctx.provenance["bfe_krusell_smith"]["horizons"] == [0, 1]
+
+
+def test_stored_results_are_checked_before_use(tmp_path):
+    from foresight.reports.section_bfe_krusell_smith import load_results
+
+    good = {"model": "krusell-smith", "continuation": "markov", "horizons": [0, 1],
+            "sigma_mean": [0.1, 0.2]}
+    (tmp_path / "good.json").write_text(json.dumps(good))
+    (tmp_path / "truncated.json").write_text(json.dumps(good)[:-7])
+    (tmp_path / "unknown_reading.json").write_text(json.dumps({**good, "continuation": "x"}))
+    (tmp_path / "ragged.json").write_text(json.dumps({**good, "sigma_mean": [0.1]}))
+    (tmp_path / "list.json").write_text("[1, 2]")
+    assert list(load_results(tmp_path)) == ["good"]
+    assert load_results(tmp_path / "missing") == {}

@@ -122,12 +122,9 @@ def _euler_curve(model, z, child_va):
 
 def tree_children(solver, eq) -> list:
     """Children's marginal values ``(nodes, |Z|, 2, na)`` for every depth of a tree."""
-    n, nz = solver.horizon, solver.model.n_aggregate
-    info = eq.information or eq.statistics
-    out = [eq.values[k + 1].reshape((nz**k, nz) + eq.values[k + 1].shape[1:])
-           for k in range(n)]
-    out.append(solver._frozen(eq.z_index[n], info[n]))
-    return out
+    from foresight.verify.bfe import tree_continuations
+
+    return tree_continuations(solver, eq)
 
 
 # ------------------------------------------------------------------ checks

@@ -55,7 +55,7 @@ from foresight.numerics.generated.krusell_smith import (
     marginal_utility_log,
     wage_rate,
 )
-from foresight.numerics.krusell_smith.interp import interp_search, interp_walk
+from foresight.numerics.krusell_smith.interp import interp_search, interp_walk, locate
 from foresight.numerics.krusell_smith.params import KrusellSmithGrids, KrusellSmithParameters
 from foresight.numerics.krusell_smith.population import agent_counts, lottery_row
 
@@ -181,15 +181,8 @@ def _agents_histogram(assets, employed, fine):
     out = np.zeros((2, nf))
     share = 1.0 / assets.size
     for a in range(assets.size):
-        x = min(max(assets[a], fine[0]), fine[nf - 1])
-        lo, hi = 0, nf - 1
-        while hi - lo > 1:
-            mid = (lo + hi) >> 1
-            if fine[mid] <= x:
-                lo = mid
-            else:
-                hi = mid
-        w = (fine[lo + 1] - x) / (fine[lo + 1] - fine[lo])
+        lo, theta = locate(fine, min(max(assets[a], fine[0]), fine[nf - 1]))
+        w = 1.0 - theta
         out[employed[a], lo] += share * w
         out[employed[a], lo + 1] += share * (1.0 - w)
     return out
