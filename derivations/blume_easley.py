@@ -662,10 +662,11 @@ def bayesian_learning(n_models: int = 2) -> Derivation:
     Returns
     -------
     Derivation
-        Results ``chain_rule_holds`` (joint density = product of the
-        one-step predictive densities) and ``recursive_update_holds``
-        (updating one draw at a time = updating on the whole history), both
-        bools.
+        Results ``posterior`` (of each model after one draw, a list),
+        ``predictive_density`` (the one-step predictive density after one draw),
+        ``chain_rule_holds`` (joint density = product of the one-step
+        predictive densities) and ``recursive_update_holds`` (updating one draw
+        at a time = updating on the whole history), both bools.
 
     Examples
     --------
