@@ -101,6 +101,11 @@ def _child(fn, args, budget: Budget, w: int) -> None:
             message = ("memory", "")
         except RecursionError:
             message = ("error", "RecursionError: the expression is nested too deeply")
+        except SystemError as exc:
+            # A C function that could not allocate under RLIMIT_AS can fail with
+            # "returned NULL without setting an exception" instead of MemoryError.
+            message = (("memory", "") if used is not None and "NULL" in str(exc)
+                       else ("error", f"SystemError: {exc}"[:500]))
         except BaseException as exc:  # noqa: BLE001 - everything goes back as a reason
             message = ("error", f"{type(exc).__name__}: {exc}"[:500])
         try:

@@ -27,7 +27,7 @@ Examples
 >>> check_model(CapacityModel()) is None
 True
 >>> registered_models()
-['capacity', 'krusell-smith', 'quality-ladder']
+['capacity', 'quality-ladder', 'krusell-smith']
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def make_model(name: str, **params):
     Traceback (most recent call last):
     ...
     foresight.errors.ParameterError: model = 'capacty' is outside its valid range \
-capacity | quality-ladder | krusell-smith (did you mean 'capacity'?)
+capacity | quality-ladder | krusell-smith; did you mean 'capacity'?
     """
     _register_builtin(name)
     if name not in REGISTRY:

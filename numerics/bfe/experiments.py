@@ -109,7 +109,7 @@ def initial_state(model, initial: str = "stationary", z_index: int = 0) -> np.nd
 
     Examples
     --------
-    >>> s = initial_state(CapacityModel())
+    >>> s = initial_state(make_model("capacity"))
     >>> round(float(s.sum()), 12)
     1.0
     """
@@ -216,7 +216,7 @@ def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, f
 
     Examples
     --------
-    >>> out = path_statistics(0, np.random.default_rng(1), model=CapacityModel(),
+    >>> out = path_statistics(0, np.random.default_rng(1), model=make_model("capacity"),
     ...                       horizons=(0,), periods=20, burn_in=5, table_points=101)
     >>> out["forecast_error"].shape
     (1, 3)
@@ -535,7 +535,7 @@ def distance_to_alm(*, horizons=(0, 1, 2, 3, 4), paths=10, periods=1000, burn_in
     --------
     >>> out = distance_to_alm(horizons=(0,), paths=1, periods=10, burn_in=2)
     >>> sorted(out)[:3]
-    ['continuation', 'horizons', 'mean_abs_distance']
+    ['burn_in', 'continuation', 'horizons']
     """
     from foresight.numerics.montecarlo import path_rng
 

@@ -29,7 +29,7 @@ Examples
 >>> push(np.array([[1.0, 0.0]]), dest[None], prob[None]).tolist()
 [[0.7, 0.3]]
 >>> expectation(np.array([10.0, 20.0]), dest, prob).tolist()
-[13.0, 14.0]
+[13.0, 16.0]
 """
 
 from __future__ import annotations
