@@ -78,7 +78,7 @@ def summary(directory: pathlib.Path) -> str:
                      + " | ".join(_fmt([paper['forecast_error'][j][n] for n in hs
                                         if n in paper['forecast_error'][j]])
                                   for j in (1, 2, 3)) + " | |")
-        for name, r in results.items():
+        for r in results.values():
             if r.get("model") != model or "sigma_mean" not in r:
                 continue
             fe = r["forecast_error_mean"]

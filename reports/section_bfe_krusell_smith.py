@@ -130,7 +130,8 @@ def build(ctx) -> str:
                        for i in range(len(hs))])
     out.append(table(
         [""] + cols, rows,
-        escape(f"The paper's Table 1 under each reading: sigma of mean capital over a path of {sc['periods']} periods, "
+        escape("The paper's Table 1 under each reading: sigma of mean capital over a path "
+               f"of {sc['periods']} periods, "
                f"averaged over {sc['paths']} paths (continuum; HARK's start: everybody at "
                "the steady-state capital, first state bad; burn-in 0 measures the transient "
                "from that start).  Moment-based (KS-ALM) sigma: paper "
@@ -201,7 +202,7 @@ def build(ctx) -> str:
     ks = {k: v for k, v in stored.items() if v.get("model") == "krusell-smith"}
     if ks:
         rows = []
-        for name, r in sorted(ks.items()):
+        for _, r in sorted(ks.items()):
             if "sigma_mean" not in r:
                 continue
             rows.append([escape(f"{r['continuation']}, {r['initial']}, burn {r['burn_in']}, "
