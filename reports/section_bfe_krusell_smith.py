@@ -98,7 +98,7 @@ def build(ctx) -> str:
           escape("Section 2.2 / Figure 2; the Section 3 exchange-rate example")],
          ["mean-z", escape("no aggregate shocks: z, L at their stationary means, the 2x2 "
                            "employment chain (the stationary household at K_N)"),
-          escape("a third reading (SPEC B)")]],
+          escape("not in the paper: a third reading, computed for comparison")]],
         escape("Continuation readings (foresight bfe --continuation)."),
         "tab:bfeks-readings", "lp{6.3cm}p{4.6cm}"))
     out.append(escape("The readings, derived: the expected aggregate k periods beyond the "
@@ -143,7 +143,8 @@ def build(ctx) -> str:
                        for i in range(len(hs))])
     out.append(table(
         [""] + cols, rows,
-        escape(f"The paper's Table 1 under each reading: sigma of mean capital over a path of {sc['periods']} periods, "
+        escape("The paper's Table 1 under each reading: sigma of mean capital over a path "
+               f"of {sc['periods']} periods, "
                f"averaged over {sc['paths']} paths (continuum; HARK's start: everybody at "
                "the steady-state capital, first state bad; burn-in 0 measures the transient "
                "from that start).  Moment-based (KS-ALM) sigma: paper "
@@ -214,7 +215,7 @@ def build(ctx) -> str:
     ks = {k: v for k, v in stored.items() if v.get("model") == "krusell-smith"}
     if ks:
         rows = []
-        for name, r in sorted(ks.items()):
+        for _name, r in sorted(ks.items()):
             if "sigma_mean" not in r:
                 continue
             rows.append([escape(f"{r['continuation']}, {r['initial']}, burn {r['burn_in']}, "
