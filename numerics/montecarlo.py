@@ -42,6 +42,7 @@ import math
 import os
 import pickle
 import re
+import sys
 import time
 import traceback
 import uuid
@@ -597,7 +598,7 @@ class _StoreLock:
             self.fh.seek(0)
             holder = self.fh.read().strip() or "another run"
             print(f"run_paths: store {self.root} is in use by {holder}; waiting for it to "
-                  "finish (its finished paths will be reused)", file=__import__("sys").stderr)
+                  "finish (its finished paths will be reused)", file=sys.stderr)
             fcntl.flock(self.fh, fcntl.LOCK_EX)
         self.fh.seek(0)
         self.fh.truncate()
