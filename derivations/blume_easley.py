@@ -38,6 +38,7 @@ from foresight.derivations.codegen import Kernel, KernelModule
 from foresight.derivations.steps import Derivation
 from foresight.errors import (
     ParameterError,
+    require_int,
     require_open_interval,
     require_positive,
     require_probability_vector,
@@ -233,12 +234,28 @@ def _indexed(name: str, n: int, **assumptions):
 
 def _gamma(gamma):
     """SymPy value of the risk-aversion parameter ('symbolic' keeps a symbol)."""
-    if gamma == "symbolic":
+    if isinstance(gamma, str) and gamma == "symbolic":
         return gamma_sym
-    g = sp.nsimplify(gamma)
-    if not g > 0:
-        raise ParameterError("gamma", gamma, "(0, inf) or 'symbolic'")
+    valid = "(0, inf) or 'symbolic'"
+    if isinstance(gamma, bool):
+        raise ParameterError("gamma", gamma, valid)
+    try:
+        g = sp.nsimplify(gamma)
+    except (sp.SympifyError, TypeError, ValueError):
+        raise ParameterError("gamma", gamma, valid) from None
+    # NaN and infinities compare as neither > 0 nor <= 0 (or raise), so ask directly
+    if not (g.is_number and g.is_finite and g.is_extended_real) or not bool(g > 0):
+        raise ParameterError("gamma", gamma, valid)
     return g
+
+
+#: Above this many agents a derivation takes minutes and prints pages of
+#: formulas that are the same for every n; the bound is checked before work.
+MAX_AGENTS = 32
+
+
+def _n_agents(n_agents) -> int:
+    return require_int("n_agents", n_agents, 2, MAX_AGENTS)
 
 
 
@@ -326,9 +343,7 @@ def planner_allocation(n_agents: int = 2, gamma=1) -> Derivation:
     >>> len(d["consumption"])
     3
     """
-    if int(n_agents) < 2:
-        raise ParameterError("n_agents", n_agents, "integers >= 2")
-    n = int(n_agents)
+    n = _n_agents(n_agents)
     g = _gamma(gamma)
     lams = _indexed("lambda", n, positive=True)
     pis = _indexed("pi", n, positive=True)
@@ -478,7 +493,7 @@ def competitive_prices(n_agents: int = 2, gamma=1) -> Derivation:
     >>> competitive_prices(2, 1)["price_two_agent"]
     delta**t*(lambda*pi_1 + pi_2*(1 - lambda))/(lambda*(1 - lambda))
     """
-    n = int(n_agents)
+    n = _n_agents(n_agents)
     g = _gamma(gamma)
     lams = _indexed("lambda", n, positive=True)
     pis = _indexed("pi", n, positive=True)
@@ -575,7 +590,7 @@ def negishi_weights(n_agents: int = 2) -> Derivation:
     >>> sp.simplify(w.subs({a1: 0, b1: 1, Y: 1}))  # the lecture: y_1 = s, y_2 = 1 - s
     m_2/(-m_1 + m_2 + 1)
     """
-    n = int(n_agents)
+    n = _n_agents(n_agents)
     lams = _indexed("lambda", n, positive=True)
     pis = _indexed("pi", n, positive=True)
     a = _indexed("a", n, real=True)
@@ -596,10 +611,24 @@ def negishi_weights(n_agents: int = 2) -> Derivation:
         d.step(f"Budget of agent {i + 1} (both sides summed over t and s^t)", budgets[i])
     d.results["budget"] = budgets
     # Budgets sum to an identity (aggregate endowment Y = sum a_i, sum b_i = 0);
-    # replace one by the normalisation sum lambda = 1.
-    system = [*budgets[:-1], sp.Eq(sum(lams), 1)]
-    solution = sp.solve(system, lams, dict=True)[0]
-    weights = [sp.factor(sp.simplify(solution[lams[i]])) for i in range(n)]
+    # replace one by the normalisation sum lambda = 1.  Solving the n x n
+    # system symbolically grows factorially (minutes at n = 8), but the
+    # weights enter every budget only through sum_j lambda_j = 1 and
+    # M = sum_j m_j lambda_j, so lambda_i = (a_i + b_i M) / Y and one scalar
+    # equation for M remains: linear in n.
+    big_m = sp.Symbol("M")
+    reduced = [(a[i] + b[i] * big_m) / Y for i in range(n)]
+    d.step("Weights through M = sum_j m_j lambda_j (budgets with sum lambda = 1)",
+           sp.Eq(lams[0], reduced[0]))
+    # Only agents 1..n-1's budgets are used, so the weights are stated in their
+    # a_i, b_i; agent n's are a_n = Y - sum a_i and b_n = -sum b_i.
+    last = {a[n - 1]: Y - sum(a[:-1]), b[n - 1]: -sum(b[:-1])}
+    m_sum_a = sp.expand(sum(means[j] * a[j] for j in range(n)).subs(last))
+    m_sum_b = sp.expand(sum(means[j] * b[j] for j in range(n)).subs(last))
+    d.step("M solves one linear equation", sp.Eq(big_m, m_sum_a / (Y - m_sum_b)))
+    denominator = Y * (Y - m_sum_b)
+    weights = [sp.expand((a[i] * (Y - m_sum_b) + b[i] * m_sum_a).subs(last)) / denominator
+               for i in range(n)]
     for i in range(n):
         d.step(f"Negishi weight lambda*_{i + 1}", sp.Eq(sp.Symbol(f"lambda^*_{i + 1}"), weights[i]))
     d.results["weights"] = weights

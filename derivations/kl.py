@@ -50,7 +50,7 @@ from foresight.derivations.distributions import (
     sympy_log_beta_function,
 )
 from foresight.derivations.steps import Derivation
-from foresight.errors import ParameterError, require_positive_int
+from foresight.errors import AccuracyError, ParameterError, require_positive_int
 
 __all__ = [
     "KLResult",
@@ -303,13 +303,29 @@ def kl_closed_form(p: Beta, q: Beta, *, dps: int = 30) -> KLResult:
     if not (isinstance(p, Beta) and isinstance(q, Beta)):
         raise ParameterError("method", "closed", "pairs of Beta distributions (use quadrature)")
     dps = require_positive_int("dps", dps)
-    with mp.workdps(dps):
-        v = _mp_kl()(mp.mpf(p.a), mp.mpf(p.b), mp.mpf(q.a), mp.mpf(q.b))
-        # scale of the cancelling terms, for the high-precision error bound
+    if (p.a, p.b) == (q.a, q.b):  # exactly zero; no cancellation to bound
+        return KLResult(0.0, "closed", 0.0, p.spec(), q.spec(), dps)
+    # The formula cancels log-gamma terms of size `scale` (about 7e302 for
+    # beta(1e300, 1)); `dps` digits of the result need dps + log10(scale)
+    # working digits, so precision is raised by that much up front.
+    with mp.workdps(20):
         scale = sum(abs(mp.loggamma(mp.mpf(t))) for t in (p.a, p.b, p.a + p.b, q.a, q.b))
+        extra = max(0, int(mp.ceil(mp.log10(scale + 1))))
+    work = dps + extra
+    with mp.workdps(work):
+        v = _mp_kl()(mp.mpf(p.a), mp.mpf(p.b), mp.mpf(q.a), mp.mpf(q.b))
         value = float(v)
-        err = float(scale * mp.mpf(10) ** (2 - dps)) + 0.5 * math.ulp(value)
-    return KLResult(value, "closed", err, p.spec(), q.spec(), dps)
+        err = float(scale * mp.mpf(10) ** (2 - work)) + 0.5 * math.ulp(value)
+    return _resolved(KLResult(value, "closed", err, p.spec(), q.spec(), work))
+
+
+def _resolved(result: KLResult) -> KLResult:
+    """`result`, unless its error estimate is not below its value (then it is no answer)."""
+    if not result.error_estimate < abs(result.value):
+        raise AccuracyError(f"KL({result.p} || {result.q})", result.value,
+                            result.error_estimate,
+                            f"raise --dps (now {result.dps}) or use --method quadrature")
+    return result
 
 
 def _log_density_mp(dist: Distribution):
@@ -383,7 +399,9 @@ def kl_quadrature(p, q, *, dps: int = 30, maxdegree: int = 10) -> KLResult:
         v2, e2 = mp.quad(upper, [start, mp.inf], error=True, maxdegree=maxdegree)
         value = float(v1 + v2)
         err = float(e1 + e2) + 0.5 * math.ulp(value)
-    return KLResult(value, "quadrature", err, p.spec(), q.spec(), dps)
+    if p == q:  # the integrand is exactly zero
+        return KLResult(0.0, "quadrature", 0.0, p.spec(), q.spec(), dps)
+    return _resolved(KLResult(value, "quadrature", err, p.spec(), q.spec(), dps))
 
 
 def kl_divergence(p, q, *, method: str = "auto", dps: int = 30) -> KLResult:

@@ -80,6 +80,25 @@ class ConvergenceError(ForesightError, RuntimeError):
         )
 
 
+class AccuracyError(ForesightError, ArithmeticError):
+    """A numerical result whose error estimate is not smaller than the result itself.
+
+    Such a number is not an answer: it is raised as an error instead of being
+    printed with exit status 0.
+
+    Examples
+    --------
+    >>> str(AccuracyError("KL(p || q)", 0.0, 1e275, "raise --dps"))
+    'KL(p || q) = 0 has an error estimate 1e+275 >= its size; not an answer: raise --dps'
+    """
+
+    def __init__(self, what: str, value: float, error: float, hint: str = ""):
+        self.what, self.value, self.error = what, value, error
+        message = (f"{what} = {value:.6g} has an error estimate {error:.3g} >= its size; "
+                   "not an answer")
+        super().__init__(message + (f": {hint}" if hint else ""))
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """Return ``"did you mean 'x'?"`` for the closest of `choices`, or None.
 
@@ -131,6 +150,57 @@ def require_positive_int(name: str, value: int) -> int:
     if isinstance(value, bool) or not float(value).is_integer() or int(value) < 1:
         raise ParameterError(name, value, "integers >= 1")
     return int(value)
+
+
+def require_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
+    """Return `value` as an int if it is a whole number in ``[minimum, maximum]``.
+
+    Rejects booleans, NaN, infinities and fractions (``2.5`` is not silently
+    truncated to 2), so a bad size never reaches ``range()`` or an index.
+
+    Examples
+    --------
+    >>> require_int("--agents", 3, 2)
+    3
+    >>> require_int("--periods", float("nan"), 1)
+    Traceback (most recent call last):
+    ...
+    foresight.errors.ParameterError: --periods = nan is outside its valid range integers >= 1
+    """
+    valid = (f"integers >= {minimum}" if maximum is None
+             else f"integers in [{minimum}, {maximum}]")
+    if isinstance(value, bool):
+        raise ParameterError(name, value, valid)
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, valid) from None
+    if not math.isfinite(as_float) or not as_float.is_integer():
+        raise ParameterError(name, value, valid)
+    out = int(value)
+    if out < minimum or (maximum is not None and out > maximum):
+        raise ParameterError(name, value, valid)
+    return out
+
+
+def renamed(error: ParameterError, names: dict[str, str]) -> ParameterError:
+    """`error` with its parameter renamed through `names` (API name -> CLI flag).
+
+    The API names its parameters (``n_paths``); a command line user typed a
+    flag (``--paths``).  One validation layer serves both: the API raises with
+    its own names and each command translates them.  Names not in `names`
+    (and sub-names such as ``beta.a``) are kept.
+
+    Examples
+    --------
+    >>> str(renamed(ParameterError("n_paths", -5, "integers >= 1"), {"n_paths": "--paths"}))
+    '--paths = -5 is outside its valid range integers >= 1'
+    """
+    if error.name not in names:
+        return error
+    out = ParameterError(names[error.name], error.value, error.valid, error.hint)
+    out.__cause__ = error.__cause__
+    return out
 
 
 def require_probability_vector(name: str, values, atol: float = 1e-12) -> tuple[float, ...]:

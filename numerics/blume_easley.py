@@ -154,7 +154,7 @@ def _as_model(dist, name: str):
         return dist
     try:
         return as_distribution(dist)
-    except ParameterError:
+    except ForesightError:  # a bad spec or parameter names its own cause
         raise
     except Exception:  # not a distribution at all
         raise ParameterError(

@@ -31,6 +31,7 @@ client, address or cluster object to every call.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import hashlib
@@ -41,6 +42,7 @@ import math
 import os
 import pickle
 import re
+import sys
 import time
 import traceback
 import uuid
@@ -53,10 +55,10 @@ import numpy as np
 
 from foresight.errors import ForesightError, ParameterError, did_you_mean
 
-__all__ = ["PathError", "PathResults", "path_rng", "run_paths"]
+__all__ = ["PathError", "PathResults", "StoreWarning", "path_rng", "run_paths"]
 
 #: Bumped when the layout of a store changes; a store of another format is refused.
-STORE_FORMAT = 1
+STORE_FORMAT = 2
 _MANIFEST = "manifest.json"
 _BATCH_FILE = re.compile(r"^paths-(\d{12})-(\d{12})\.npz$")
 #: Defaults of the automatic batch size (see :func:`_auto_batch`).
@@ -262,6 +264,7 @@ class PathResults:
         self.n_reused = 0
         # start -> (stop, arrays or None); None means "read from the store file".
         self._batches: dict[int, tuple[int, dict[str, np.ndarray] | None]] = dict(batches or {})
+        self._experiment: str | None = None  # the key every store file must carry
 
     @classmethod
     def from_store(cls, store) -> PathResults:
@@ -273,11 +276,20 @@ class PathResults:
             If `store` has no manifest or some paths are missing.
         """
         root = Path(store)
-        manifest = _read_manifest(root)
+        try:
+            manifest = _read_manifest(root) if root.is_dir() else None
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise ParameterError("store", str(store), "a directory with a readable manifest.json",
+                                 f"cannot read it ({exc}); rerun run_paths to repair it") from None
         if manifest is None:
             raise ParameterError("store", str(store), "a directory written by run_paths")
+        if manifest.get("format") != STORE_FORMAT:
+            raise ParameterError("store", str(store), f"a store of format {STORE_FORMAT}",
+                                 f"it has format {manifest.get('format')!r}; recompute it")
         n_paths = int(manifest["n_paths"])
-        done = _scan_store(root, n_paths)
+        experiment = _experiment_key(manifest)
+        with _StoreLock(root):
+            done = _scan_store(root, n_paths, experiment)
         missing = n_paths - sum(stop - start for start, stop in done)
         if missing:
             raise ParameterError(
@@ -285,6 +297,7 @@ class PathResults:
                 hint=f"{missing} of {n_paths} paths are missing; rerun run_paths to finish it",
             )
         results = cls(n_paths, store=root, batches={a: (b, None) for a, b in done})
+        results._experiment = experiment
         results.n_reused = n_paths
         return results
 
@@ -316,7 +329,7 @@ class PathResults:
             if start != covered:
                 raise ForesightError(f"paths {covered}..{start - 1} are missing from the results")
             if arrays is None:
-                arrays = _load_batch(self.store, start, stop)
+                arrays = _load_batch(self.store, start, stop, self._experiment)
             yield start, stop, arrays
             covered = stop
         if covered != self.n_paths:
@@ -363,30 +376,109 @@ class PathResults:
 
 
 # ---------------------------------------------------------------- the store
+#
+# Format 2.  Each batch file is a plain ``.npz`` (``numpy.load`` opens it, and
+# ``pandas.DataFrame(dict(np.load(f)))`` for scalar keys) holding the arrays
+# ``path_fn`` returned plus one entry, ``__foresight__``: a JSON header (as
+# uint8 bytes) with the batch's path range, the experiment key (a SHA-256 of
+# the manifest's identity fields) and a SHA-256 of the arrays' names, dtypes,
+# shapes and bytes.  A file is trusted only when all three agree with its name
+# and this experiment, so a truncated, bit-flipped, copied-over or foreign file
+# is detected on read.  Such a file is moved into ``damaged/`` with a warning
+# naming it and the reason, and its paths are recomputed; this happens when the
+# store is opened, before any new work.  A lock file (``.lock``, ``flock``)
+# serialises runs on one store: a second run waits for the first, then finds
+# its paths done, so runs neither collide nor duplicate work.  The lock is
+# released by the kernel if its holder dies.
+
+
+_HEADER = "__foresight__"
+_DAMAGED = "damaged"
+_LOCK = ".lock"
+
+
+class StoreWarning(RuntimeWarning):
+    """A store file was damaged or misplaced; it was moved aside and will be recomputed."""
+
+
+class _BadFile(Exception):
+    """Internal: why a batch file cannot be trusted."""
 
 
 def _batch_name(start: int, stop: int) -> str:
     return f"paths-{start:012d}-{stop:012d}.npz"
 
 
-def _load_batch(root: Path, start: int, stop: int) -> dict[str, np.ndarray]:
-    path = root / _batch_name(start, stop)
+def _content_digest(arrays: Mapping[str, np.ndarray]) -> str:
+    """SHA-256 of the arrays' names, dtypes, shapes and bytes, in key order."""
+    h = hashlib.sha256()
+    for key in sorted(arrays):
+        a = np.ascontiguousarray(arrays[key])
+        h.update(json.dumps([key, a.dtype.str, list(a.shape)]).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _experiment_key(manifest: Mapping) -> str:
+    """SHA-256 of the manifest fields that identify an experiment."""
+    identity = {field: manifest.get(field) for field in _IDENTITY}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+
+def _read_batch_file(path: Path, start: int, stop: int, experiment: str | None):
+    """Return the arrays of `path` after checking its header; raise :class:`_BadFile`."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
-    except (OSError, ValueError, EOFError) as exc:
+            arrays = {key: data[key] for key in data.files}
+    except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError, EOFError, ...
+        raise _BadFile(f"unreadable ({type(exc).__name__}: {exc})") from None
+    raw = arrays.pop(_HEADER, None)
+    if raw is None:
+        raise _BadFile("no integrity header (not written by this version of run_paths)")
+    try:
+        header = json.loads(raw.tobytes().decode())
+    except (ValueError, UnicodeDecodeError):
+        raise _BadFile("its integrity header is not valid JSON") from None
+    if (header.get("start"), header.get("stop")) != (start, stop):
+        raise _BadFile(
+            f"it holds paths {header.get('start')}..{header.get('stop', 0) - 1}, not "
+            f"{start}..{stop - 1} (copied or renamed from another batch)"
+        )
+    if experiment is not None and header.get("experiment") != experiment:
+        raise _BadFile("it belongs to another experiment (its experiment key differs)")
+    if header.get("sha256") != _content_digest(arrays):
+        raise _BadFile("its checksum does not match its content")
+    for key, value in arrays.items():
+        if value.shape[:1] != (stop - start,):
+            raise _BadFile(f"{key!r} has {value.shape[:1]} rows for {stop - start} paths")
+    return arrays
+
+
+def _load_batch(root: Path, start: int, stop: int, experiment: str | None = None):
+    path = root / _batch_name(start, stop)
+    try:
+        return _read_batch_file(path, start, stop, experiment)
+    except FileNotFoundError:
+        raise ForesightError(f"store file {path} disappeared; rerun run_paths") from None
+    except _BadFile as exc:
         raise ForesightError(
-            f"cannot read {path} ({exc}); delete it and rerun run_paths to recompute those paths"
-        ) from exc
+            f"store file {path} cannot be trusted: {exc}; rerun run_paths with the same "
+            "arguments, which moves it aside and recomputes its paths"
+        ) from None
 
 
-def _write_batch(root: Path, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
+def _write_batch(root: Path, start: int, stop: int, arrays: dict[str, np.ndarray],
+                 experiment: str) -> None:
     # Write a hidden temporary file, flush it to disk, then rename: a reader (or
     # a resumed run) sees either the whole batch or nothing.
+    header = {"start": start, "stop": stop, "experiment": experiment,
+              "sha256": _content_digest(arrays), "format": STORE_FORMAT}
+    payload = dict(arrays)
+    payload[_HEADER] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     tmp = root / f".tmp-{start}-{stop}-{uuid.uuid4().hex}.npz"
     try:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
+            np.savez(fh, **payload)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, root / _batch_name(start, stop))
@@ -395,33 +487,56 @@ def _write_batch(root: Path, start: int, stop: int, arrays: dict[str, np.ndarray
             tmp.unlink()
 
 
-def _scan_store(root: Path, n_paths: int) -> list[tuple[int, int]]:
-    """Return the sorted ``(start, stop)`` ranges already stored; check they do not overlap."""
+def _move_aside(root: Path, name: str, reason: str) -> Path:
+    """Move `name` into ``damaged/`` (never deleted: a person may want to look) and warn."""
+    aside = root / _DAMAGED
+    aside.mkdir(exist_ok=True)
+    target = aside / f"{name}.{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    os.replace(root / name, target)
+    warnings.warn(f"store file {root / name} {reason}; moved to {target} and its paths will "
+                  "be recomputed", StoreWarning, stacklevel=4)
+    return target
+
+
+def _scan_store(root: Path, n_paths: int, experiment: str | None,
+                verify: bool = True) -> list[tuple[int, int]]:
+    """Return the sorted ``(start, stop)`` ranges stored and trusted.
+
+    With `verify`, every file is read and checked against its header; a damaged,
+    misplaced, overlapping or out-of-range file is moved aside (and named in a
+    :class:`StoreWarning`), so its paths count as not done.
+    """
     ranges = []
     for entry in os.scandir(root):
         match = _BATCH_FILE.match(entry.name)
         if match:
-            ranges.append((int(match[1]), int(match[2])))
+            ranges.append((int(match[1]), int(match[2]), entry.name))
     ranges.sort()
-    covered = 0
-    for start, stop in ranges:
+    kept, covered = [], 0
+    for start, stop, name in ranges:
         if start < covered or not start < stop <= n_paths:
-            raise ForesightError(
-                f"store {root} is inconsistent: {_batch_name(start, stop)} overlaps another "
-                f"batch or lies outside 0..{n_paths - 1}; use a fresh directory"
-            )
+            _move_aside(root, name, f"overlaps another batch or lies outside 0..{n_paths - 1}")
+            continue
+        if verify:
+            try:
+                _read_batch_file(root / name, start, stop, experiment)
+            except _BadFile as exc:
+                _move_aside(root, name, f"cannot be trusted: {exc}")
+                continue
+        kept.append((start, stop))
         covered = stop
-    return ranges
+    return kept
 
 
 def _read_manifest(root: Path) -> dict | None:
+    """The manifest, None if absent; raises ``ValueError`` when it cannot be parsed."""
     try:
-        return json.loads((root / _MANIFEST).read_text())
+        data = json.loads((root / _MANIFEST).read_text())
     except FileNotFoundError:
         return None
-    except (OSError, ValueError) as exc:
-        raise ParameterError("store", str(root), "a directory with a readable manifest.json",
-                             f"cannot read it: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError("manifest.json is not a JSON object")
+    return data
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -434,28 +549,107 @@ def _write_json(path: Path, data: dict) -> None:
 _IDENTITY = ("format", "seed", "n_paths", "path_fn", "tag", "kwargs_sha256")
 
 
-def _open_store(store, manifest: dict) -> tuple[Path, list[tuple[int, int]]]:
-    """Create or reopen the store; return it and the path ranges already finished."""
+def _differences(stored: Mapping, manifest: Mapping) -> list[str]:
+    """The identity fields that differ, each as ``name: stored X, this run Y``."""
+    out = []
+    for field in _IDENTITY:
+        if field == "kwargs_sha256" or stored.get(field) == manifest[field]:
+            continue
+        out.append(f"{field}: stored {stored.get(field)!r}, this run {manifest[field]!r}")
+    if stored.get("kwargs_sha256") != manifest["kwargs_sha256"]:
+        old = stored.get("kwargs_each_sha256")
+        new, shown_old, shown_new = (manifest["kwargs_each_sha256"], stored.get("kwargs", {}),
+                                     manifest["kwargs"])
+        if not isinstance(old, dict):
+            out.append("kwargs (this store predates per-parameter fingerprints): stored "
+                       f"{shown_old!r}, this run {shown_new!r}")
+        else:
+            for key in sorted(set(old) | set(new)):
+                if old.get(key) == new.get(key):
+                    continue
+                before = shown_old.get(key, "(absent)") if key in old else "(absent)"
+                after = shown_new.get(key, "(absent)") if key in new else "(absent)"
+                if before == after:  # same repr, different value (a long array, say)
+                    before, after = f"{before} [sha256 {str(old.get(key))[:12]}]", \
+                        f"{after} [sha256 {str(new.get(key))[:12]}]"
+                out.append(f"{key}: stored {before}, this run {after}")
+    return out
+
+
+class _StoreLock:
+    """An exclusive ``flock`` on ``<store>/.lock`` for the duration of a run.
+
+    A second run on the same store prints who holds it and waits; the kernel
+    drops the lock when its holder exits, killed or not, so it never goes stale.
+    """
+
+    def __init__(self, root: Path):
+        self.root, self.fh = root, None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no lock, one run at a time is the user's job
+            return self
+        self.fh = open(self.root / _LOCK, "a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another run"
+            print(f"run_paths: store {self.root} is in use by {holder}; waiting for it to "
+                  "finish (its finished paths will be reused)", file=sys.stderr)
+            fcntl.flock(self.fh, fcntl.LOCK_EX)
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()} on {os.uname().nodename} since "
+                      f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}\n")
+        self.fh.flush()
+        return self
+
+    def __exit__(self, *exc):
+        if self.fh is not None:
+            self.fh.close()  # closing drops the flock
+            self.fh = None
+
+
+def _open_store(store, manifest: dict) -> tuple[Path, list[tuple[int, int]], str]:
+    """Create or reopen the store (under its lock); return it, the trusted finished
+    path ranges and the experiment key.  Every stored file is verified here,
+    before any new work."""
     root = Path(store)
     if root.exists() and not root.is_dir():
         raise ParameterError("store", str(store), "a directory (or a path to create one at)")
     root.mkdir(parents=True, exist_ok=True)
-    stored = _read_manifest(root)
+    experiment = _experiment_key(manifest)
+    try:
+        stored = _read_manifest(root)
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        # The batch files carry the experiment key, so a damaged manifest costs
+        # nothing: rewrite it, and keep exactly the files of this experiment.
+        _move_aside(root, _MANIFEST, f"cannot be read ({exc})")
+        stored = None
+        foreign_ok = True
+    else:
+        foreign_ok = False
     if stored is None:
-        if any(not e.name.startswith(".") for e in os.scandir(root)):
+        others = [e.name for e in os.scandir(root)
+                  if not e.name.startswith(".") and e.name != _DAMAGED
+                  and not (foreign_ok and _BATCH_FILE.match(e.name))]
+        if others:
             raise ParameterError(
                 "store", str(store), "an empty directory or one written by run_paths",
-                hint="it holds other files and no manifest.json",
+                hint=f"it holds other files ({', '.join(sorted(others)[:3])}) and no "
+                "manifest.json",
             )
         _write_json(root / _MANIFEST, manifest)
     else:
-        for field in _IDENTITY:
-            if stored.get(field) != manifest[field]:
-                raise ParameterError(
-                    "store", str(store), "a store written by the same experiment",
-                    hint=f"{field} differs: stored {stored.get(field)!r}, this run "
-                    f"{manifest[field]!r}; use another directory or delete this one",
-                )
+        diff = _differences(stored, manifest)
+        if diff:
+            raise ParameterError(
+                "store", str(store), "a store written by the same experiment",
+                hint="; ".join(diff) + "; use another directory or delete this one",
+            )
         if stored.get("numpy") != manifest["numpy"]:
             warnings.warn(
                 f"store {root} was started with numpy {stored.get('numpy')} and is resumed "
@@ -464,11 +658,12 @@ def _open_store(store, manifest: dict) -> tuple[Path, list[tuple[int, int]]]:
                 RuntimeWarning,
                 stacklevel=3,
             )
-    # Left-overs of a run killed while writing; never valid results.
+    # Left-overs of a run killed while writing; never valid results.  Safe to
+    # delete: we hold the lock, so no other run is writing.
     for entry in os.scandir(root):
         if entry.name.startswith(".tmp-"):
             os.unlink(entry.path)
-    return root, _scan_store(root, manifest["n_paths"])
+    return root, _scan_store(root, manifest["n_paths"], experiment), experiment
 
 
 def _qualified_name(fn) -> str:
@@ -567,8 +762,8 @@ def _progress_disable(progress: bool) -> bool | None:
 class _Sink:
     """Receives finished batches: writes them to the store or keeps them in memory."""
 
-    def __init__(self, results: PathResults, root: Path | None):
-        self.results, self.root = results, root
+    def __init__(self, results: PathResults, root: Path | None, experiment: str | None = None):
+        self.results, self.root, self.experiment = results, root, experiment
         self.schema: dict[str, tuple] | None = None
 
     def __call__(self, start: int, stop: int, arrays: dict[str, np.ndarray]) -> None:
@@ -578,7 +773,7 @@ class _Sink:
         elif schema != self.schema:
             raise PathError(start, f"returned {schema} but other paths returned {self.schema}")
         if self.root is not None:
-            _write_batch(self.root, start, stop, arrays)
+            _write_batch(self.root, start, stop, arrays, self.experiment)
             arrays = None  # the store holds it; keep memory flat
         self.results._batches[start] = (stop, arrays)
         self.results.n_computed += stop - start
@@ -703,11 +898,18 @@ def run_paths(
         atomically as ``paths-<start>-<stop>.npz`` as soon as it arrives, and
         a rerun with the same arguments skips stored paths (so an interrupted
         run resumes, and a finished one returns at once).  ``manifest.json``
-        records the seed, `n_paths`, the name of `path_fn`, `tag` and a
-        fingerprint of `kwargs`; a mismatch raises :class:`ParameterError`.
-        Results are written by this process (workers need no shared disk).
-        One run at a time per store.  Without a store, results are held in
-        memory and nothing survives an interrupt.
+        records the seed, `n_paths`, the name of `path_fn`, `tag` and
+        fingerprints of `kwargs`; a mismatch raises :class:`ParameterError`
+        naming each differing parameter with both values.  Every batch file
+        carries its path range, the experiment key and a SHA-256 of its
+        content; all are checked when the store is opened, before new work,
+        and a damaged or misplaced file is moved to ``damaged/`` with a
+        :class:`StoreWarning` naming it, and recomputed.  Runs on one store
+        are serialised by a lock (``.lock``): a second run waits, then reuses
+        what the first finished.  Results are written by this process
+        (workers need no shared disk).  Files open with ``numpy.load``.
+        Without a store, results are held in memory and nothing survives an
+        interrupt.
     progress : bool
         Show a tqdm bar advancing as batches finish.  Also switched off by the
         environment variable ``FORESIGHT_PROGRESS=0`` (``=1`` forces it on);
@@ -778,8 +980,16 @@ def run_paths(
     if not (scheduler is None or isinstance(scheduler, str) or _is_distributed(scheduler)):
         raise ParameterError("scheduler", scheduler, _SCHEDULERS)
 
+    with contextlib.ExitStack() as stack:
+        return _run_paths(stack, path_fn, n_paths, root_seed, scheduler, n_workers, store,
+                          progress, batch, max_in_flight, tag, serial, t0, kwargs)
+
+
+def _run_paths(stack, path_fn, n_paths, root_seed, scheduler, n_workers, store, progress,
+               batch, max_in_flight, tag, serial, t0, kwargs) -> PathResults:
+    """The body of :func:`run_paths` once its arguments are checked; `stack` holds the lock."""
     results = PathResults(n_paths)
-    root, done = None, []
+    root, done, experiment = None, [], None
     if store is not None:
         manifest = {
             "format": STORE_FORMAT,
@@ -788,16 +998,25 @@ def run_paths(
             "path_fn": _qualified_name(path_fn),
             "tag": tag,
             "kwargs_sha256": _kwargs_fingerprint(kwargs),
+            # per parameter, so a refusal can name what differs (not checked itself)
+            "kwargs_each_sha256": {k: _kwargs_fingerprint({k: v}) for k, v in kwargs.items()},
             "kwargs": {k: _short_repr(v) for k, v in kwargs.items()},  # for people, not checked
             "numpy": np.__version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
-        root, done = _open_store(store, manifest)
+        where = Path(store)
+        if where.exists() and not where.is_dir():
+            raise ParameterError("store", str(store), "a directory (or a path to create one at)")
+        where.mkdir(parents=True, exist_ok=True)
+        # Held until this call returns: opening, checking, computing and writing.
+        stack.enter_context(_StoreLock(where))
+        root, done, experiment = _open_store(store, manifest)
         results.store = root
+        results._experiment = experiment
         results._batches.update({start: (stop, None) for start, stop in done})
         results.n_reused = sum(stop - start for start, stop in done)
     n_todo = n_paths - results.n_reused
-    sink = _Sink(results, root)
+    sink = _Sink(results, root, experiment)
 
     from tqdm.auto import tqdm
 

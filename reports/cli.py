@@ -6,7 +6,9 @@ and ``run(args) -> int``.  Those modules import nothing heavy at module level,
 so ``foresight --help`` stays fast; SymPy, numba and friends load inside ``run``.
 
 Errors a user can cause (bad parameters, unparseable specs) print one line and
-exit with status 2; no traceback.
+exit with status 2; no traceback.  The checks live in the API (one validation
+layer); each command's ``FLAGS`` maps the API's parameter names to the flags
+the user typed, so ``n_paths`` is reported as ``--paths``.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(p)
-        p.set_defaults(_run=module.run)
+        # API parameter names -> the flags a user typed: a dict FLAGS, or a
+        # function flags(args) when the flag depends on other arguments.
+        p.set_defaults(_run=module.run,
+                       _flags=getattr(module, "flags", None) or getattr(module, "FLAGS", {}))
     return parser
 
 
@@ -104,11 +109,14 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 2
-    from foresight.errors import ForesightError
+    from foresight.errors import ForesightError, ParameterError, renamed
 
     try:
         return int(args._run(args) or 0)
     except ForesightError as exc:
+        if isinstance(exc, ParameterError):
+            names = args._flags(args) if callable(args._flags) else args._flags
+            exc = renamed(exc, names)
         print(f"foresight {args.command}: error: {exc.one_line()}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -35,8 +35,16 @@ examples:
   foresight bfe krusell-smith --agents 5000 --initial hark --burn-in 0 --paths 20
 """
 
-#: The largest tree (nodes x numbers per node x 8 bytes x 3 arrays) we start on.
-TREE_MEMORY_LIMIT = 4 * 2**30
+#: API parameter -> the flag a user typed (errors name the flag).
+FLAGS = {"horizons": "--foresight", "paths": "--paths", "periods": "--periods",
+         "burn_in": "--burn-in", "firms": "--firms", "continuation": "--continuation",
+         "initial": "--initial", "forecast": "--forecast", "n_workers": "--workers",
+         "a_max": "--a-max", "seed": "--seed", "scheduler": "--scheduler", "store": "--store"}
+
+
+def flags(args) -> dict:
+    """:data:`FLAGS`, with ``--agents`` for Krusell-Smith households."""
+    return {**FLAGS, "firms": "--agents" if args.model == "krusell-smith" else "--firms"}
 
 
 def add_arguments(p):
@@ -89,18 +97,6 @@ def _horizons(text):
     return out
 
 
-#: Numbers stored per tree node (population state + continuation object).
-_NODE_SIZE = {"capacity": 11 + 11, "quality-ladder": 11 + 11, "krusell-smith": 2000 + 200}
-_AGGREGATE_STATES = {"capacity": 2, "quality-ladder": 2, "krusell-smith": 2}
-
-
-def tree_bytes(model: str, horizon: int) -> int:
-    """Memory of one horizon-N tree: nodes x numbers per node x 8 bytes x 3 arrays."""
-    nz = _AGGREGATE_STATES[model]
-    nodes = sum(nz**k for k in range(horizon + 1))
-    return nodes * _NODE_SIZE[model] * 8 * 3
-
-
 def validate(args):
     """Every flag checked before any work; errors name the flag, value and valid range."""
     from foresight.errors import ParameterError, did_you_mean
@@ -110,27 +106,20 @@ def validate(args):
     if args.continuation not in CONTINUATIONS:
         raise ParameterError("--continuation", args.continuation, " | ".join(CONTINUATIONS),
                              did_you_mean(args.continuation, CONTINUATIONS))
-    for flag, value, low in (("--paths", args.paths, 1), ("--periods", args.periods, 1),
-                             ("--burn-in", args.burn_in, 0)):
-        if value < low:
-            raise ParameterError(flag, value, f"integers >= {low}")
-    if args.firms is not None and args.firms < 1:
-        raise ParameterError("--agents" if args.model == "krusell-smith" else "--firms",
-                             args.firms, "integers >= 1")
+    from foresight.errors import renamed
+    from foresight.numerics.bfe.experiments import check_monte_carlo
+
+    try:  # the API's checks (sizes, tree memory), named by the flags typed
+        check_monte_carlo(args.model, horizons=horizons, paths=args.paths,
+                          periods=args.periods, burn_in=args.burn_in, firms=args.firms)
+    except ParameterError as exc:
+        raise renamed(exc, flags(args)) from None
     if args.initial == "hark" and args.model != "krusell-smith":
         raise ParameterError("--initial", "hark", "'stationary' for the ladder models")
     if args.a_max is not None and args.model == "krusell-smith":
         raise ParameterError("--a-max", args.a_max, "unset for krusell-smith (a ladder flag)")
     if args.forecast == "resampled" and args.continuum:
         raise ParameterError("--forecast", "resampled", "'exact' with --continuum")
-    worst = max(horizons)
-    need = tree_bytes(args.model, worst)
-    if need > TREE_MEMORY_LIMIT:
-        raise ParameterError("--foresight", worst,
-                             f"horizons whose tree fits in {TREE_MEMORY_LIMIT / 2**30:.0f} GiB",
-                             f"N = {worst} needs about {need / 2**30:.1f} GiB "
-                             f"({sum(_AGGREGATE_STATES[args.model]**k for k in range(worst + 1))}"
-                             " nodes)")
     return horizons
 
 

@@ -16,9 +16,13 @@ examples:
 
 PARTS = ("planner", "two-agent", "prices", "negishi", "learning")
 
+#: API parameter -> the flag a user typed (errors name the flag).
+FLAGS = {"n_agents": "--agents", "gamma": "--gamma"}
+
 
 def add_arguments(p):
-    p.add_argument("--agents", type=int, default=2, metavar="N", help="number of agents (>= 2)")
+    p.add_argument("--agents", type=int, default=2, metavar="N",
+                   help="number of agents, 2..32 (about 1 s per agent)")
     p.add_argument("--gamma", default="1", metavar="G",
                    help="relative risk aversion > 0 (1 = log utility) or 'symbolic'")
     p.add_argument("--only", default=",".join(PARTS), metavar="PARTS",
@@ -28,19 +32,10 @@ def add_arguments(p):
 
 
 def _gamma(text):
-    from foresight.errors import ParameterError
+    """The API's check of gamma (NaN, infinities and symbols refused), on the typed text."""
+    from foresight.derivations.blume_easley import _gamma as check
 
-    if text == "symbolic":
-        return text
-    import sympy as sp
-
-    try:
-        value = sp.nsimplify(text)
-    except (sp.SympifyError, TypeError, ValueError):
-        raise ParameterError("--gamma", text, "a number > 0 or 'symbolic'") from None
-    if not (value.is_number and value > 0):
-        raise ParameterError("--gamma", text, "a number > 0 or 'symbolic'")
-    return value
+    return text if text == "symbolic" else check(text)
 
 
 def derivations(agents: int, gamma, parts):
@@ -48,8 +43,7 @@ def derivations(agents: int, gamma, parts):
     from foresight.derivations import blume_easley as be
     from foresight.errors import ParameterError, did_you_mean
 
-    if agents < 2:
-        raise ParameterError("--agents", agents, "integers >= 2")
+    be._n_agents(agents)  # before any work: 2 <= agents <= be.MAX_AGENTS
     out = []
     for part in parts:
         if part not in PARTS:

@@ -14,6 +14,9 @@ examples:
   foresight kl "beta(2,1.5)" "beta(1.1,1.05)" --method quadrature --dps 40
 """
 
+#: API parameter -> the flag a user typed (errors name the flag).
+FLAGS = {"dps": "--dps", "method": "--method"}
+
 
 def add_arguments(p):
     p.add_argument("p", metavar="P", help="distribution the expectation is under (nature)")

@@ -19,6 +19,10 @@ examples:
   foresight simulate --json --save out.npz
 """
 
+#: API parameter -> the flag a user typed (errors name the flag).
+FLAGS = {"n_paths": "--paths", "n_periods": "--periods", "pareto_weight": "--pareto-weight",
+         "gamma": "--gamma", "discount": "--discount", "seed": "--seed", "prior": "--prior"}
+
 
 def add_arguments(p):
     p.add_argument("--belief", action="append", metavar="SPEC",

@@ -334,17 +334,43 @@ def _cell(value) -> str:
     return breakable(abbreviate(value))
 
 
+def _compared(expected, observed) -> tuple[str, str] | None:
+    """The compared numbers of two arrays: both values where they differ most.
+
+    A verification row must show what was compared, not ``array(20, 40)``:
+    for arrays of up to 3 numbers every value is shown; for larger ones the
+    entry of largest ``|observed - expected|``, with its index and the shape.
+    Returns None when the two are not numeric arrays of one shape.
+    """
+    try:
+        import numpy as np
+
+        e, o = np.asarray(expected, dtype=float), np.asarray(observed, dtype=float)
+    except (TypeError, ValueError, ImportError):
+        return None
+    if e.ndim == 0 or e.shape != o.shape or e.size == 0:
+        return None
+    if e.size <= 3:
+        return tuple(", ".join(latex.fmt_number(float(x), 6) for x in a.ravel()) for a in (e, o))
+    diff = np.abs(o - e)
+    where = np.unravel_index(int(np.nanargmax(diff)) if np.isfinite(diff).any() else 0, e.shape)
+    at = ",".join(str(int(k)) for k in where)
+    shape = r"\,$	imes$\,".join(str(k) for k in e.shape)
+    return tuple(f"{latex.fmt_number(float(a[where]), 6)} at [{at}] of {shape}" for a in (e, o))
+
+
 def check_rows(results: Iterable) -> list[dict]:
     """Rows of the verification table (LaTeX-ready strings)."""
     rows = []
     for r in results:
+        pair = _compared(r.expected, r.observed)
         rows.append({
             "passed": bool(r.passed),
             "verdict": r"\textcolor{green!40!black}{pass}" if r.passed
             else r"\textcolor{red}{\textbf{FAIL}}",
             "name": breakable(abbreviate(r.name, NAME_CHARS)),
-            "expected": _cell(r.expected),
-            "observed": _cell(r.observed),
+            "expected": pair[0] if pair else _cell(r.expected),
+            "observed": pair[1] if pair else _cell(r.observed),
             "error": _cell(r.error),
             "tolerance": _cell(r.tolerance),
             "statement": latex.escape(abbreviate(r.statement, 400)),

@@ -62,33 +62,43 @@ def build(ctx) -> str:
     out = []
     try:
         # ------------------------------------------------------------ defaults
-        out.append(escape(
-            "The N-BFE of Islah & Light (2025, Definition 1) is solved afresh every period: "
-            "the tree of aggregate histories up to depth N from z_t, frozen-population "
-            "continuation values at depth N (infinite horizon, z still Markov; the "
-            "population state held at its depth-N value, the paper's rule), backward "
-            "induction of the investment policies on the tree (closed-form first-order "
-            "condition derived in SymPy), forward generation of population states "
-            "(equation (1)), and the consistency fixed point over the tree (Anderson "
-            "acceleration, tolerance 1e-10).  Agents use the root policy; the window rolls."))
+        out.append(
+            escape("The N-BFE of Islah & Light (2025, Definition 1) is solved afresh every "
+                   "period: the tree of aggregate histories up to depth ") + "$N$"
+            + escape(" from ") + "$z_t$" + escape(", frozen-population continuation values at "
+                                                  "depth ") + "$N$"
+            + escape(" (infinite horizon, ") + "$z$" + escape(" still Markov; the population "
+                                                          "state held at its depth-") + "$N$"
+            + escape(" value, the paper's rule), backward induction of the investment "
+                     "policies on the tree (closed-form first-order condition derived in "
+                     "SymPy), forward generation of population states (equation (1)), and "
+                     "the consistency fixed point over the tree (Anderson acceleration, "
+                     "tolerance ") + r"$10^{-10}$" + escape(").  Agents use the root policy; "
+                                                          "the window rolls."))
+        # Cells are LaTeX (symbols as math); the table wraps its last two columns.
         defaults = [
-            ("M (states 0..M)", "10", "choice; the paper omits it"),
-            ("capacity qbar(x)", "x", "choice"),
-            ("investment bound a_max", "1",
-             "Table 2's a = 1 read as the bound (SPEC); other reading: a = 1 is the "
-             "efficiency in a/(1+a), bound not binding (the a_max = 10 rows)"),
-            ("aggregate chain", "[[0.875, 0.125], [0.125, 0.875]]", "choice"),
-            ("role of z", "multiplies revenue", "paper, Section 4.2"),
-            ("beta, m, e, f, d, delta", "0.925, 0.125, 75, 10, 4, 0.7", "Table 2"),
-            ("z values", "1, 2", "Table 2"),
-            ("initial population", "stationary eq. with z at its mean 1.5", "choice"),
-            ("quality ladder theta1, c", "0.5, 15", "choice (no numbers in the paper)"),
+            (r"$M$ (states $0,\dots,M$)", "$10$", escape("choice; the paper omits it")),
+            (r"capacity $\bar q(x)$", r"$\bar q(x) = x$", escape("choice")),
+            (r"investment bound $a_{\max}$", "$1$",
+             escape("the paper's Table 2 a = 1 read as the bound; the other reading, a = 1 as the "
+                    "efficiency in a/(1+a) with the bound not binding, is the ")
+             + r"$a_{\max} = 10$" + escape(" rows")),
+            ("aggregate chain", r"$\begin{pmatrix}0.875 & 0.125\\ 0.125 & 0.875\end{pmatrix}$",
+             escape("choice")),
+            (r"role of $z_t$", escape("multiplies revenue"), escape("paper, Section 4.2")),
+            (r"$\beta, m, e, f, d, \delta$", "$0.925, 0.125, 75, 10, 4, 0.7$",
+             escape("the paper's Table 2")),
+            (r"values of $z$", "$1, 2$", escape("the paper's Table 2")),
+            ("initial population", escape("stationary equilibrium with ") + r"$z$"
+             + escape(" at its mean 1.5"), escape("choice")),
+            (r"quality ladder $\theta_1, c$", "$0.5, 15$",
+             escape("choice (no numbers in the paper)")),
         ]
         out.append(table(["parameter", "value", "source"],
-                          [[escape(a), escape(b), escape(c)] for a, b, c in defaults],
+                          [list(row) for row in defaults],
                           "Model defaults.  Each is a parameter of "
                           r"\texttt{CapacityModel} / \texttt{QualityLadderModel}.",
-                          "tab:bfe-defaults", "lll"))
+                          "tab:bfe-defaults", r"p{3.4cm}p{4.2cm}p{6.4cm}"))
 
         # ------------------------------------------------------------ Figure 4
         progress("bfe: Figure 4")
@@ -98,21 +108,35 @@ def build(ctx) -> str:
                                    table_points=sc["table_points"],
                                    model_params={"a_max": 10.0})
         t = np.arange(z.size)
-        panel = Panel("mean capacity, defaults (a_max = 1)", ylabel="mean state",
-                      lines=[Line(t, means[n], f"N = {n}") for n in sorted(means)])
-        panel10 = Panel("mean capacity, a_max = 10 (not binding)", ylabel="mean state",
-                        lines=[Line(t, means10[n], f"N = {n}") for n in sorted(means10)])
+        # The N paths overlap to the eye, so each gets a panel of its difference
+        # from N = 0 beside the levels.
+        styles = ("-", "--", ":", "-.")
+        panel = Panel("mean capacity, defaults (a_max = 1)", ylabel="mean capacity",
+                      lines=[Line(t, means[n], f"N = {n}", linestyle=styles[k % 4])
+                             for k, n in enumerate(sorted(means))])
+        dpanel = Panel("difference from N = 0, defaults", ylabel="difference",
+                       lines=[Line(t, means[n] - means[0], f"N = {n} minus N = 0",
+                                   linestyle=styles[k % 4])
+                              for k, n in enumerate(sorted(means)) if n != 0])
+        panel10 = Panel("mean capacity, a_max = 10 (not binding)", ylabel="mean capacity",
+                        lines=[Line(t, means10[n], f"N = {n}", linestyle=styles[k % 4])
+                               for k, n in enumerate(sorted(means10))])
+        dpanel10 = Panel("difference from N = 0, a_max = 10", ylabel="difference",
+                         lines=[Line(t, means10[n] - means10[0], f"N = {n} minus N = 0",
+                                     linestyle=styles[k % 4])
+                                for k, n in enumerate(sorted(means10)) if n != 0])
         zpanel = Panel("aggregate state z", ylabel="z", lines=[Line(t, z, "z", color="gray")],
                        legend=False)
-        grid_figure([[panel], [panel10], [zpanel]], ctx.figures_dir / "bfe_figure4")
+        grid_figure([[panel, dpanel], [panel10, dpanel10], [zpanel, None]],
+                    ctx.figures_dir / "bfe_figure4")
         out.append(r"\begin{figure}[htbp]\centering"
                    r"\includegraphics[width=\textwidth]{figures/bfe_figure4.pdf}"
                    r"\caption{" + escape(
                        f"Figure 4 of the paper reproduced: mean capacity on one aggregate "
                        f"path of {sc['fig_periods']} periods (after {sc['burn_in']} burn-in) "
-                       "for N = 0, 1, 2, continuum; defaults (top: the three paths are "
-                       "indistinguishable) and a_max = 10 (middle); the same z path "
-                       "(bottom).") +
+                       "for N = 0, 1, 2, continuum; defaults (top) and a_max = 10 (middle), "
+                       "levels (left) and differences from N = 0 (right: the levels "
+                       "overlap to the eye); the same z path (bottom).") +
                    r"}\label{fig:bfe-figure4}\end{figure}")
 
         # ------------------------------------------------------------ Tables 3, 5
@@ -135,8 +159,9 @@ def build(ctx) -> str:
             rows.append([escape(label)] + [
                 f"{r['sigma_mean'][i]:.4f} ({r['sigma_se'][i]:.4f})" for i in range(3)])
         out.append(table(["", "N = 0", "N = 1", "N = 2"], rows,
-                          escape("Table 3: sigma of mean capacity over a path, averaged over "
-                                 "paths. Paper's numbers quoted from its Table 3."),
+                          escape("Sigma of mean capacity over a path, averaged over paths "
+                                 "(the paper's Table 3, whose numbers are quoted in the "
+                                 "first row)."),
                           "tab:bfe-table3"))
         rows = []
         for j in (1, 2, 3):
@@ -147,8 +172,8 @@ def build(ctx) -> str:
                 rows.append([escape(f"{j} ahead, {label}")] +
                             [fmt_number(100 * fe[i][j - 1], 3) for i in range(3)])
         out.append(table(["forecast error (%)", "N = 0", "N = 1", "N = 2"], rows,
-                          escape("Table 5: forecast errors of equation (2), percent. "
-                                 "Paper's numbers quoted from its Table 5."),
+                          escape("Forecast errors of equation (2), percent (the paper's "
+                                 "Table 5, whose numbers are quoted in the paper rows)."),
                           "tab:bfe-table5"))
         # ------------------------------------------------------------ readings
         progress("bfe: Tables 3 and 5 under every continuation reading")

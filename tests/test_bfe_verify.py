@@ -126,7 +126,7 @@ def test_cli_runs_and_rejects_bad_input(capsys):
     assert out["mode"] == "continuum" and len(out["claims"]) == 4
     assert main(["bfe", "capacity", "--foresight", "0,-1"]) == 2
     assert main(["bfe", "capacity", "--a-max", "-1", "--scheduler", "serial"]) == 2
-    assert "a_max" in capsys.readouterr().err
+    assert "--a-max" in capsys.readouterr().err  # the flag typed, not the API name
 
 
 def test_report_section_quick(tmp_path):

@@ -213,3 +213,29 @@ def test_bad_usage_exits_2_with_one_line(tmp_path, capsys):
     assert "--out" in capsys.readouterr().err
     assert main(["report", "--out", str(tmp_path), "--sections", "blume_easly"]) == 2
     assert "did you mean 'blume_easley'" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ issue 11: typesetting
+
+
+def test_verification_rows_show_the_compared_numbers_not_array_shapes():
+    import numpy as np
+
+    expected = np.zeros((20, 40))
+    observed = expected.copy()
+    observed[3, 7] = 2.5e-9
+    e, o = rp._compared(expected, observed)
+    assert "array" not in e + o and "[3,7]" in e and "[3,7]" in o
+    assert e.startswith("0") and "10^{-9}" in o
+    assert rp._compared([1.0, 2.0], [1.0, 2.5]) == ("1, 2", "1, 2.5")
+    assert rp._compared(1.0, 2.0) is None  # scalars: the usual cells
+
+
+def test_bfe_sections_have_no_internal_tags_or_double_numbering():
+    from pathlib import Path
+
+    root = Path(rp.__file__).parent
+    for name in ("section_bfe.py", "section_bfe_krusell_smith.py"):
+        text = (root / name).read_text()
+        assert "(SPEC" not in text, name
+        assert 'escape("Table ' not in text, name  # LaTeX numbers tables; the paper's in text

@@ -43,7 +43,7 @@ import time
 
 import numpy as np
 
-from foresight.errors import ParameterError
+from foresight.errors import ParameterError, require_int
 from foresight.numerics.bfe.contract import make_model, require_continuation
 from foresight.numerics.bfe.engine import (
     BFESolver,
@@ -166,12 +166,66 @@ def paper_reference(kind: str) -> dict | None:
 def _check_horizons(horizons) -> tuple:
     out = []
     for n in horizons:
-        if isinstance(n, bool) or not float(n).is_integer() or int(n) < 0:
-            raise ParameterError("foresight horizon", n, "integers >= 0")
-        out.append(int(n))
+        out.append(require_int("horizons", n, 0))
     if not out:
         raise ParameterError("horizons", horizons, "at least one horizon")
     return tuple(out)
+
+
+#: The largest tree (nodes x numbers per node x 8 bytes x 3 arrays) a run starts on.
+TREE_MEMORY_LIMIT = 4 * 2**30
+#: Numbers stored per tree node (population state + continuation object).
+_NODE_SIZE = {"capacity": 11 + 11, "quality-ladder": 11 + 11, "krusell-smith": 2000 + 200}
+
+
+def tree_bytes(kind, horizon: int, n_aggregate: int = 2) -> int:
+    """Memory of one horizon-N tree: nodes x numbers per node x 8 bytes x 3 arrays.
+
+    Examples
+    --------
+    >>> tree_bytes("capacity", 2)
+    3696
+    """
+    nodes = sum(n_aggregate**k for k in range(horizon + 1))
+    return nodes * _NODE_SIZE.get(kind, 22) * 8 * 3
+
+
+def check_monte_carlo(kind, *, horizons, paths, periods, burn_in, firms, n_aggregate=2):
+    """Check the sizes of a :func:`monte_carlo` run before any work; return them as ints.
+
+    Every size is a whole number in range (NaN, 0 or a negative number is an
+    error, not a silently different run), and the deepest horizon's event tree
+    must fit in :data:`TREE_MEMORY_LIMIT` (its size is ``n_aggregate**N``).
+
+    Returns
+    -------
+    tuple
+        ``(horizons, paths, periods, burn_in, firms)``.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter (the command line renames it to its flag).
+
+    Examples
+    --------
+    >>> check_monte_carlo("capacity", horizons=(0, 1), paths=2, periods=10, burn_in=0, firms=None)
+    ((0, 1), 2, 10, 0, None)
+    """
+    horizons = _check_horizons(horizons)
+    paths = require_int("paths", paths, 1)
+    periods = require_int("periods", periods, 1)
+    burn_in = require_int("burn_in", burn_in, 0)
+    if firms is not None:
+        firms = require_int("firms", firms, 1)
+    worst = max(horizons)
+    need = tree_bytes(kind, worst, n_aggregate)
+    if need > TREE_MEMORY_LIMIT:
+        nodes = sum(n_aggregate**k for k in range(worst + 1))
+        raise ParameterError("horizons", worst,
+                             f"horizons whose tree fits in {TREE_MEMORY_LIMIT / 2**30:.0f} GiB",
+                             f"N = {worst} needs about {need / 2**30:.1f} GiB ({nodes} nodes)")
+    return horizons, paths, periods, burn_in, firms
 
 
 def path_statistics(path_index, rng, *, model, horizons, periods, burn_in=100, firms=None,
@@ -281,10 +335,11 @@ def monte_carlo(kind, *, horizons=(0, 1, 2), paths=1000, periods=1000, burn_in=1
     """
     from foresight.numerics.montecarlo import run_paths
 
-    horizons = _check_horizons(horizons)
     model = make_model(kind, **(model_params or {}))
-    if firms is not None and (isinstance(firms, bool) or int(firms) < 1):
-        raise ParameterError("firms", firms, "integers >= 1 (or None for the continuum)")
+    horizons, paths, periods, burn_in, firms = check_monte_carlo(
+        kind, horizons=horizons, paths=paths, periods=periods, burn_in=burn_in, firms=firms,
+        n_aggregate=getattr(model, "n_aggregate", 2))
+    forecast_horizon = require_int("forecast_horizon", forecast_horizon, 1)
     if forecast not in ("exact", "resampled") or (forecast == "resampled" and firms is None):
         raise ParameterError("forecast", forecast,
                              "'exact', or 'resampled' with a number of firms")

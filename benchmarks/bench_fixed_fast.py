@@ -1,0 +1,93 @@
+"""Benchmark: fixed-belief shares + log l_t, N = 10**4 x T = 100, on the same draws.
+
+Interleaves, round by round (so load from other processes hits all alike):
+the lecture's approach (``lecture_numpy`` of bench_blume_easley: Beta pdfs,
+ratio, ``cumprod``, shares), foresight's compiled kernel
+(``simulate_on_states``) and the split SIMD/numba route of
+``foresight.numerics.blume_easley_fast``.  Reports best and median times, the
+ratios, bytes moved per second against this machine's measured fill and copy
+bandwidth, and the largest share difference between the routes.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_fixed_fast.py [--rounds 30] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_blume_easley import F, G, H, lecture_numpy  # noqa: E402
+
+from foresight.numerics import blume_easley as nb  # noqa: E402
+from foresight.numerics.blume_easley_fast import fixed_beta_two_agents  # noqa: E402
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=30)
+    ap.add_argument("--paths", type=int, default=10_000)
+    ap.add_argument("--periods", type=int, default=100)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    states = nb.sample_states(H, args.paths, args.periods, seed=1)
+    econ = nb.lecture_economy(F, G, pareto_weight=0.5)
+    routes = {
+        "lecture": lambda: lecture_numpy(states),
+        "kernel": lambda: nb.simulate_on_states(
+            econ, states, outputs=("shares", "log_likelihood_ratio")),
+        "fast": lambda: fixed_beta_two_agents(states, F, G, 0.5),
+    }
+    times = {k: [] for k in routes}
+    for fn in routes.values():
+        fn()  # warm-up: compile or load the numba cache, first-touch memory
+    for _ in range(args.rounds):
+        for name, fn in routes.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    big = np.empty(2**25)
+    src = np.ones_like(big)
+    fill = min(_timed(lambda: big.fill(1.5)) for _ in range(5))
+    copy = min(_timed(lambda: np.copyto(big, src)) for _ in range(5))
+    shares, log_l = fixed_beta_two_agents(states, F, G, 0.5)
+    sim = nb.simulate_on_states(econ, states, outputs=("shares", "log_likelihood_ratio"))
+    best = {k: min(v) for k, v in times.items()}
+    pp = args.paths * args.periods
+    moved = pp * 8 * (1 + 3)  # read s; write two shares and log l
+    out = {
+        "paths": args.paths, "periods": args.periods, "rounds": args.rounds,
+        "best_ms": {k: 1e3 * v for k, v in best.items()},
+        "median_ms": {k: 1e3 * float(np.median(v)) for k, v in times.items()},
+        "ratio_fast_vs_lecture": best["lecture"] / best["fast"],
+        "ratio_kernel_vs_lecture": best["lecture"] / best["kernel"],
+        "ratio_fast_vs_lecture_median": float(np.median(times["lecture"]))
+        / float(np.median(times["fast"])),
+        "fast_GBps": moved / best["fast"] / 1e9,
+        "fill_GBps": big.nbytes / fill / 1e9, "copy_GBps": 2 * big.nbytes / copy / 1e9,
+        "max_share_diff_fast_vs_kernel": float(np.max(np.abs(shares - sim.shares))),
+        "max_log_l_diff_fast_vs_kernel": float(np.max(np.abs(log_l
+                                                             - sim.log_likelihood_ratio))),
+        "target": ">= 20x the lecture",
+    }
+    out["met"] = out["ratio_fast_vs_lecture"] >= 20
+    print(json.dumps(out, indent=2) if args.json else
+          "\n".join(f"{k}: {v}" for k, v in out.items()))
+    return out
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+if __name__ == "__main__":
+    main()
