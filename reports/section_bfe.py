@@ -26,6 +26,8 @@ def _scale(quick: bool) -> dict:
 
 
 def build(ctx) -> str:
+    import contextlib
+
     import numpy as np
 
     from foresight.numerics.bfe.experiments import (
@@ -36,6 +38,7 @@ def build(ctx) -> str:
         monte_carlo,
         perfect_foresight_convergence,
     )
+    from foresight.reports.cluster import section_scheduler
     from foresight.reports.figures import HLine, Line, Panel, grid_figure
     from foresight.reports.latex import escape, fmt_number, table
     from foresight.verify.bfe import check_perfect_foresight_convergence, claims_from_results
@@ -43,20 +46,9 @@ def build(ctx) -> str:
     sc = _scale(bool(ctx.quick))
     seed = int(getattr(ctx, "seed", 0) or 0)
     progress = getattr(ctx, "progress", None) or (lambda msg: None)
-    cluster = None
-    scheduler = "serial"
-    if not ctx.quick:
-        try:
-            import logging
-
-            from distributed import LocalCluster
-
-            # One cluster for every Monte Carlo of the section (start-up paid once).
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
-            scheduler = cluster
-        except Exception:  # no cluster possible here: run in-process
-            scheduler = "serial"
+    # One scheduler for every Monte Carlo of the section (cluster start-up paid once).
+    stack = contextlib.ExitStack()
+    scheduler = stack.enter_context(section_scheduler(bool(ctx.quick)))
     common = dict(periods=sc["periods"], burn_in=sc["burn_in"], seed=seed, progress=False,
                   table_points=sc["table_points"])
     out = []
@@ -111,20 +103,23 @@ def build(ctx) -> str:
         # The N paths overlap to the eye, so each gets a panel of its difference
         # from N = 0 beside the levels.
         styles = ("-", "--", ":", "-.")
-        panel = Panel("mean capacity, defaults (a_max = 1)", ylabel="mean capacity",
-                      lines=[Line(t, means[n], f"N = {n}", linestyle=styles[k % 4])
-                             for k, n in enumerate(sorted(means))])
-        dpanel = Panel("difference from N = 0, defaults", ylabel="difference",
-                       lines=[Line(t, means[n] - means[0], f"N = {n} minus N = 0",
-                                   linestyle=styles[k % 4])
-                              for k, n in enumerate(sorted(means)) if n != 0])
-        panel10 = Panel("mean capacity, a_max = 10 (not binding)", ylabel="mean capacity",
-                        lines=[Line(t, means10[n], f"N = {n}", linestyle=styles[k % 4])
-                               for k, n in enumerate(sorted(means10))])
-        dpanel10 = Panel("difference from N = 0, a_max = 10", ylabel="difference",
-                         lines=[Line(t, means10[n] - means10[0], f"N = {n} minus N = 0",
-                                     linestyle=styles[k % 4])
-                                for k, n in enumerate(sorted(means10)) if n != 0])
+
+        def level_and_difference(paths, level_title, difference_title):
+            order = list(enumerate(sorted(paths)))
+            level = Panel(level_title, ylabel="mean capacity",
+                          lines=[Line(t, paths[n], f"N = {n}", linestyle=styles[k % 4])
+                                 for k, n in order])
+            difference = Panel(difference_title, ylabel="difference",
+                               lines=[Line(t, paths[n] - paths[0], f"N = {n} minus N = 0",
+                                           linestyle=styles[k % 4])
+                                      for k, n in order if n != 0])
+            return level, difference
+
+        panel, dpanel = level_and_difference(means, "mean capacity, defaults (a_max = 1)",
+                                             "difference from N = 0, defaults")
+        panel10, dpanel10 = level_and_difference(means10,
+                                                 "mean capacity, a_max = 10 (not binding)",
+                                                 "difference from N = 0, a_max = 10")
         zpanel = Panel("aggregate state z", ylabel="z", lines=[Line(t, z, "z", color="gray")],
                        legend=False)
         grid_figure([[panel, dpanel], [panel10, dpanel10], [zpanel, None]],
@@ -354,6 +349,5 @@ def build(ctx) -> str:
                                         for label, r in runs.items()},
             }
     finally:
-        if cluster is not None:
-            cluster.close()
+        stack.close()
     return "\n\n".join(out)

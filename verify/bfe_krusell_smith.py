@@ -256,15 +256,17 @@ def _frozen_reference_savings(model, reading, z, capital):
     return out
 
 
-def check_n0_frozen_policy(model, reading, *, z_index: int = 0, capital: float = 11.5,
-                           atol: float = 1e-7, name=None) -> CheckResult:
-    """N = 0 root policy = the frozen household problem's policy (another solver)."""
+def check_n0_frozen_policy(model, reading, *, z_index: int = 0, atol: float = 1e-7,
+                           name=None) -> CheckResult:
+    """N = 0 root policy = the frozen household problem's policy (another solver).
+
+    Solved at the stationary population (rescaled to the unemployment of
+    `z_index`); the frozen problem is solved at that population's capital.
+    """
     from foresight.numerics.bfe.engine import BFESolver
 
     solver = BFESolver(model, 0, continuation=reading, exact=True)
     state = model.initial_population("stationary", z_index)
-    # The root statistic is the state's K: rescale assets' mass to hit `capital`
-    # exactly is not possible; use the state's own capital.
     eq = solver.solve(state, z_index)
     k = float(eq.statistics[0][0])
     expected = _frozen_reference_savings(model, reading, z_index, k)

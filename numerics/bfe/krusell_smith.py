@@ -420,16 +420,6 @@ integers >= 3
                 inner, (stats.size, self.n_aggregate) + inner.shape[2:]))
         return _frozen_by_capital(self, stats, reading, zl)
 
-    def frozen_policy(self, statistic: float, continuation: str = "markov", z_leaf=0):
-        """Savings ``(|Z|, 2, nf)`` at the root of an N = 0 tree at each ``z``."""
-        nz = self.n_aggregate
-        out = np.empty((nz, 2, self.grids.fine.size))
-        for z in range(nz):
-            child = self.frozen_values([statistic], continuation,
-                                       z_leaf=np.array([z]))
-            out[z] = self.bellman_step(np.array([z]), np.array([statistic]), child)[1][0]
-        return out
-
     # -- populations
     def initial_population(self, initial: str = "stationary", z_index: int = 0):
         """Histogram to start a path from, with unemployment ``u_{z_0}``.
