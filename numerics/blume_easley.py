@@ -359,8 +359,10 @@ def _fill_blocks(out: np.ndarray, seed, first_block: int, fill) -> None:
 def sample_states(nature, n_paths: int, n_periods: int, seed) -> np.ndarray:
     """The ``(n_paths, n_periods)`` iid draws of nature that :func:`simulate` uses.
 
-    Block ``b`` of :data:`PATHS_PER_STREAM` paths is filled row by row from
-    ``path_rng(seed, b)``.
+    Block ``b`` of :data:`PATHS_PER_STREAM` paths is filled from
+    ``path_rng(seed, b)`` as one array (all of one gamma variate, then the
+    other), so the paths of a complete block never depend on `n_paths`, but
+    those of a partial last block do (its draws are laid out for its row count).
 
     Examples
     --------

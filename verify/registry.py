@@ -30,6 +30,7 @@ CASE_MODULES = (
     "foresight.verify.bfe",
     "foresight.verify.krusell_smith",
     "foresight.verify.bfe_krusell_smith",
+    "foresight.verify.streams",
 )
 
 
