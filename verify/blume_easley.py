@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from foresight.verify.check import CheckResult, compare_close, compare_equal
+from foresight.verify.check import CheckResult, compare_close, compare_equal, power_checks
 from foresight.verify.registry import case
 
 # Two-sided normal quantile for a false-alarm probability of 1e-6 per check:
@@ -207,6 +207,24 @@ def check_drift_vs_kl_gap(log_likelihood_ratio_final, n_periods, kl_gap, varianc
         basis=f"CLT: {Z_CRITICAL} x sigma/sqrt(N T), sigma^2 by quadrature = {variance:.4g}",
         details={"paths": int(x.size), "periods": int(n_periods), "standard_error": se},
     )
+
+
+def drift_power(log_likelihood_ratio_final, n_periods, kl_gap, variance) -> list[CheckResult]:
+    """Companions of :func:`check_drift_vs_kl_gap`: power and the scale of its standard error.
+
+    Detectable error: ``(Z_CRITICAL + 2) sigma / sqrt(N T)``.  The stated
+    standard error (from the quadrature variance) is compared with the spread
+    of ``log l_T / T`` over the paths, a different route.
+    """
+    x = np.asarray(log_likelihood_ratio_final, dtype=float) / n_periods
+    se = math.sqrt(variance / (x.size * n_periods))
+    empirical = float(np.std(x, ddof=1) / math.sqrt(x.size))
+    return power_checks(
+        "blume_easley.drift_vs_kl_gap",
+        lambda shift: check_drift_vs_kl_gap(np.asarray(log_likelihood_ratio_final)
+                                            + shift * n_periods, n_periods, kl_gap, variance),
+        (Z_CRITICAL + 2) * se, se, empirical, replicates=int(x.size),
+        basis_empirical="standard deviation of log l_T / T over the paths / sqrt(N)")
 
 
 def check_survivor_vs_kl(final_shares, kl_nature_f, kl_nature_g, *, name=None) -> CheckResult:
@@ -504,6 +522,7 @@ def fixed_beliefs_lecture():
         check_prices_vs_formula(sim.log_joint_density, sim.log_prices, (0.5, 0.5), 1.0,
                                 econ.discount),
         check_drift_vs_kl_gap(sim.log_likelihood_ratio[:, -1], n_periods, kl_g - kl_f, variance),
+        *drift_power(sim.log_likelihood_ratio[:, -1], n_periods, kl_g - kl_f, variance),
         check_survivor_vs_kl(shares1[:, -1], kl_f, kl_g),
         compare_close(
             "blume_easley.kl_gap_two_routes",
@@ -593,7 +612,18 @@ def budgets_monte_carlo():
     weights = negishi_weight_closed_form(base)
     econ = ExchangeEconomy((fixed_belief(f), fixed_belief(g)), weights, discount=0.8)
     res = budget_residuals(econ, n_histories=20000, horizon=60, seed=3)
-    return check_budget_monte_carlo(res.total, res.total_standard_error)
+    main = check_budget_monte_carlo(res.total, res.total_standard_error)
+    # Independent replicates (other seeds) give the spread the stated error must match.
+    reps = np.array([budget_residuals(econ, n_histories=1250, horizon=60, seed=1000 + r).total
+                     for r in range(16)])
+    empirical = reps.std(axis=0, ddof=1) * math.sqrt(1250 / 20000)
+    se = np.asarray(res.total_standard_error, dtype=float)
+    detectable = float(np.max(Z_CRITICAL * se + 2 * se))
+    return [main, *power_checks(
+        main.name, lambda shift: check_budget_monte_carlo(res.total + shift,
+                                                          res.total_standard_error),
+        detectable, se, empirical, replicates=16,
+        basis_empirical="16 replicates of 1250 histories, rescaled to 20000")]
 
 
 def _three_agent_economy(gamma):
