@@ -243,6 +243,35 @@ def check_survivor_vs_kl(final_shares, kl_nature_f, kl_nature_g, *, name=None) -
     )
 
 
+def check_mean_vs_lecture_printed(final_shares, printed, lecture_paths, decimals, *,
+                                  label="", name=None) -> CheckResult:
+    """Mean final share of agent 1 vs the value the lecture prints from its own Monte Carlo.
+
+    Two independent Monte Carlo means of the same quantity: ours over ``N``
+    paths and the lecture's over `lecture_paths`, printed to `decimals`
+    places.  Tolerance: ``Z_CRITICAL`` standard errors of their difference,
+    ``sqrt(sd^2/N + sd^2/N_lecture)`` with ``sd`` our paths' spread, plus
+    half a unit of the printed last digit.  Detectable error: that tolerance
+    plus two standard errors (``details``).
+    """
+    final = np.asarray(final_shares, dtype=float)
+    n = final.size
+    sd = float(np.std(final, ddof=1)) if n > 1 else 0.0
+    se_diff = math.sqrt(sd**2 / n + sd**2 / lecture_paths)
+    rounding = 0.5 * 10.0 ** (-decimals)
+    atol = Z_CRITICAL * se_diff + rounding
+    return compare_close(
+        name or "blume_easley.mean_final_share_vs_lecture",
+        f"mean final share of agent 1{', nature ' + label if label else ''}: "
+        "ours = the lecture's printed",
+        float(printed), float(np.mean(final)), atol=atol,
+        basis=f"{Z_CRITICAL} s.e. of the difference of two MC means (N = {n} and the "
+              f"lecture's {lecture_paths}) + printed rounding {rounding:g}",
+        details={"paths": n, "standard_error": sd / math.sqrt(n),
+                 "detectable_error": atol + 2 * se_diff},
+    )
+
+
 def check_long_run_shares(final_shares, limit_share, tolerance, basis, *, name=None) -> CheckResult:
     """Median of shares at T vs the derived almost-sure limit, with a stated tolerance."""
     return compare_close(
@@ -679,4 +708,23 @@ def posteriors_bayes():
             out.append(check_posteriors_vs_bayes(
                 sim.states, sim.posteriors[:, :, i, :], belief,
                 name=f"blume_easley.posteriors_vs_bayes[agent {i + 1},{kernel}]"))
+    return out
+
+
+@case("blume_easley")
+def lecture_printed_final_shares():
+    """Fixed beliefs: mean final shares vs the lecture's printed ones (its own Monte Carlo)."""
+    from foresight.numerics.blume_easley import lecture_economy, simulate
+    from foresight.verify.lecture_printed import LECTURE_FIXED_BELIEFS_PATHS, LECTURE_PRINTED
+
+    f, g, h = _lecture_pair()
+    econ = lecture_economy(f, g, pareto_weight=0.5)
+    printed = LECTURE_PRINTED["fixed_beliefs"]
+    out = []
+    for k, (key, nature) in enumerate((("f", f), ("g", g), ("mix", h))):
+        sim = simulate(econ, nature, 2000, 100, seed=777 + k, outputs=("shares",))
+        out.append(check_mean_vs_lecture_printed(
+            sim.shares[:, -1, 0], printed.values()[key], LECTURE_FIXED_BELIEFS_PATHS,
+            printed.decimals(key), label=key,
+            name=f"blume_easley.mean_final_share_vs_lecture[{key}]"))
     return out
