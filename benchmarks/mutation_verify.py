@@ -262,16 +262,35 @@ def run_mutant(m: Mutant | None, selects, timeout: float) -> Outcome:
                        note=m.note if m else "", detail="; ".join(crashed))
 
 
+def _write(path: Path, records: dict) -> dict:
+    """Write the records and their summary to `path`; return the summary."""
+    rows = list(records.values())
+    valid = [r for r in rows if r["status"] != "invalid"]
+    caught = sum(bool(r["caught"]) for r in valid)
+    summary = {"caught": caught, "valid": len(valid), "total": len(rows),
+               "score": caught / len(valid) if valid else None,
+               "survivors": [r["id"] for r in valid if not r["caught"]],
+               "invalid": [r["id"] for r in rows if r["status"] == "invalid"]}
+    path.write_text(json.dumps({"summary": summary, "mutants": rows}, indent=2))
+    return summary
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--only", help="run mutants whose id starts with this text")
+    p.add_argument("--ids", help="comma-separated mutant ids to run (default: all)")
     p.add_argument("--list", action="store_true")
     p.add_argument("--timeout", type=float, default=1200.0, help="seconds per verify call")
     p.add_argument("--no-baseline", action="store_true")
     p.add_argument("--out", default=str(ROOT / "benchmarks" / "results" /
                                         "mutation_verify.json"))
     args = p.parse_args(argv)
-    mutants = [m for m in MUTANTS if not args.only or m.id.startswith(args.only)]
+    ids = set(args.ids.split(",")) if args.ids else None
+    mutants = [m for m in MUTANTS if (not args.only or m.id.startswith(args.only))
+               and (ids is None or m.id in ids)]
+    # The Krusell-Smith families solve the ALM from scratch (minutes each): run them last,
+    # so an interrupted run has scored the cheap mutants.
+    mutants.sort(key=lambda m: any(s.startswith("krusell_smith") for s in m.select))
     for m in mutants:  # every edit must apply to the current tree exactly once
         text = (ROOT / m.path).read_text()
         for old, _ in m.edits:
@@ -291,31 +310,27 @@ def main(argv=None) -> int:
         if base.caught or base.status == "crashed":
             print("baseline fails: fix verify first", file=sys.stderr)
             return 2
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    existing = {}
+    if (args.only or args.ids) and out_path.exists():
+        existing = {r["id"]: r for r in json.loads(out_path.read_text())["mutants"]}
     for m in mutants:
         out = run_mutant(m, m.select, args.timeout)
         results.append(out)
         shown = ", ".join(out.failed_checks[:3]) + (" ..." if len(out.failed_checks) > 3 else "")
         print(f"{out.status:8s} {m.id:36s} {out.seconds:6.0f} s  {shown or out.detail}",
               flush=True)
-    valid = [r for r in results if r.status != "invalid"]
-    caught = sum(r.caught for r in valid)
-    summary = {"caught": caught, "valid": len(valid), "total": len(results),
-               "score": caught / len(valid) if valid else None,
-               "survivors": [r.id for r in valid if not r.caught],
-               "invalid": [r.id for r in results if r.status == "invalid"]}
-    print(f"\nmutation score (verify alone): {caught}/{len(valid)}"
-          + (f" = {summary['score']:.0%}" if valid else ""))
+        existing[out.id] = asdict(out)
+        _write(out_path, existing)  # after every mutant: an interrupted run keeps its scores
+    summary = _write(out_path, existing)
+    print(f"\nmutation score (verify alone, every mutant in {out_path.name}): "
+          f"{summary['caught']}/{summary['valid']}"
+          + (f" = {summary['score']:.0%}" if summary["valid"] else ""))
     if summary["survivors"]:
         print("survivors: " + ", ".join(summary["survivors"]))
     if summary["invalid"]:
         print("invalid (not applied / generate failed): " + ", ".join(summary["invalid"]))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    existing = {}
-    if args.only and Path(args.out).exists():
-        existing = {r["id"]: r for r in json.loads(Path(args.out).read_text())["mutants"]}
-    existing.update({r.id: asdict(r) for r in results})
-    Path(args.out).write_text(json.dumps({"summary": summary,
-                                          "mutants": list(existing.values())}, indent=2))
     return 0
 
 
