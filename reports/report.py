@@ -272,27 +272,13 @@ def _write_traceback(out_dir: Path, name: str, exc: BaseException) -> Path:
 def run_registered_checks(select: str | None = None, progress=None) -> list:
     """Run every registered verification case; a case that raises becomes a failed record.
 
-    (``registry.run_cases`` stops at the first exception; the report must list
-    every case.)
+    Delegates to :func:`foresight.verify.registry.run_cases`, which turns an
+    exception into a FAILED record naming the case, the exception and where.
     """
-    from foresight.verify.check import CheckResult
-    from foresight.verify.registry import registered
+    from foresight.verify.registry import run_cases
 
-    results = []
-    for name, case in sorted(registered().items()):
-        if select and select not in name:
-            continue
-        if progress is not None:
-            progress(f"verify {name}")
-        try:
-            out = case.run()
-            results.extend([out] if isinstance(out, CheckResult) else list(out))
-        except Exception as exc:  # noqa: BLE001
-            results.append(CheckResult(
-                name, case.description or "registered verification case", "the case runs",
-                f"raised {one_line(exc, 200)}", 0.0, "a case that raises has failed", False,
-            ))
-    return results
+    return run_cases(select, progress=None if progress is None
+                     else (lambda name: progress(f"verify {name}")))
 
 
 def abbreviate(text, limit: int = CELL_CHARS) -> str:

@@ -30,13 +30,14 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from foresight.numerics.blume_easley.moments import lecture_timing_shares, log_ratio_moments
 from foresight.reports import latex
+from foresight.verify.lecture_printed import LECTURE_FIXED_BELIEFS_PATHS, LECTURE_PRINTED, Printed
 
 TITLE = "Heterogeneous beliefs and financial markets (Blume–Easley lecture)"
 ORDER = 10
@@ -49,58 +50,6 @@ LECTURE = ("QuantEcon, ``Heterogeneous Beliefs and Financial Markets'' (lecture 
 # ---------------------------------------------------------------------------------------------
 # What the lecture prints (verbatim), and where
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Printed:
-    """Output the lecture prints, quoted line by line, and where it is printed."""
-
-    where: str
-    lines: tuple[str, ...]
-
-    def values(self) -> dict[str, float]:
-        """``{"f": 1.0, "KL(f,g)": 0.759, ...}`` parsed from the quoted lines."""
-        out = {}
-        for line in self.lines:
-            for key, value in re.findall(r"(KL\([a-z],[a-z]\)|[a-z]+)\s*=\s*([0-9]+\.[0-9]+)",
-                                         line):
-                out[key] = float(value)
-        return out
-
-    def decimals(self, key: str) -> int:
-        """Printed decimals of the value `key`."""
-        for line in self.lines:
-            m = re.search(re.escape(key) + r"\s*=\s*[0-9]+\.([0-9]+)", line)
-            if m:
-                return len(m.group(1))
-        raise KeyError(key)
-
-
-LECTURE_PRINTED = {
-    "fixed_beliefs": Printed(
-        "Sec. 23.9 (Simulations), output of the cell printing the final shares "
-        "(f = Beta(1,1), g = Beta(3,1.2), h = 0.5 f + 0.5 g, N = 10000, T = 100)",
-        ("Final shares: f=1.000, g=0.000, mix=0.921",
-         "KL(f,g)=0.759, KL(g,f)=0.344",
-         "KL(h,f)=0.073, KL(h,g)=0.281"),
-    ),
-    "close_far": Printed(
-        "Sec. 23.9, output of the cell computing the KL values of the close and far "
-        "pairs (h is still the mixture 0.5 f + 0.5 g of the first experiment)",
-        ("KL divergences (close):",
-         "KL(f,g)=0.003, KL(g,f)=0.003",
-         "KL(h,f)=0.073, KL(h,g)=0.061",
-         "KL divergences (far):",
-         "KL(f,g)=0.759, KL(g,f)=0.344",
-         "KL(h,f)=0.073, KL(h,g)=0.281"),
-    ),
-    "exercise_23_5": Printed(
-        "Solution to Exercise 23.5, output of the KL cell "
-        "(f = Beta(1,1), g = Beta(3,1.2), h = Beta(1.2,1.1))",
-        ("KL(h,f) = 0.0092, KL(h,g) = 0.5514",
-         "KL(f,h) = 0.0105, KL(g,h) = 0.2919"),
-    ),
-}
 
 
 def _close_far_values(block: str) -> dict[str, float]:
@@ -152,41 +101,6 @@ def _truncated(p, q) -> float:
     from foresight.numerics.distributions import kl_lecture_truncated
 
     return kl_lecture_truncated(p, q)[0]
-
-
-def log_ratio_moments(nature, f, g) -> tuple[float, float]:
-    """Mean and variance of ``log f(s) - log g(s)`` under `nature` (SciPy quad, numba densities).
-
-    The variance sets the CLT band of the drift checks; the mean is a second
-    route to the KL gap.  Same quantity as
-    :func:`foresight.verify.blume_easley.log_ratio_moments`, but with the
-    compiled scalar densities (that one calls ``scipy.stats`` per point and
-    takes seconds for mixtures).
-
-    Examples
-    --------
-    >>> m, v = log_ratio_moments(_dists()["f"], _dists()["f"], _dists()["g_far"])
-    >>> round(m, 6)  # KL(f || g)
-    0.759217
-    """
-    from scipy.integrate import quad
-
-    from foresight.numerics.distributions import component_arrays, log_density_mixture
-
-    h_arr, f_arr, g_arr = (component_arrays(d) for d in (nature, f, g))
-
-    def integrand(x, power):
-        r = log_density_mixture(x, *f_arr) - log_density_mixture(x, *g_arr)
-        return math.exp(log_density_mixture(x, *h_arr)) * r**power
-
-    moments = []
-    for power in (1, 2):
-        total = 0.0
-        for lo, hi in ((0.0, 0.5), (0.5, 1.0)):
-            total += quad(integrand, lo, hi, args=(power,), limit=400, epsabs=1e-13,
-                          epsrel=1e-12)[0]
-        moments.append(total)
-    return moments[0], max(moments[1] - moments[0] ** 2, 0.0)
 
 
 def _limit(x) -> str:
@@ -413,14 +327,12 @@ def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
     from foresight.numerics.blume_easley import lecture_economy
     from foresight.reports.figures import HLine, Line, Panel
     from foresight.verify import blume_easley as vbe
-    from foresight.verify.check import compare_close
 
     d = _dists()
     f, g, h = d["f"], d["g_far"], d["h_mix"]
     econ = lecture_economy(f, g, pareto_weight=0.5)
     n, T = sizes.fixed
     printed = LECTURE_PRINTED["fixed_beliefs"].values()
-    lecture_n = 10_000
     natures = (("f", "f", f), ("g", "g", g), ("mix", "mixture 0.5f + 0.5g", h))
     top, bottom, rows = [], [], []
     for k, (key, label, nature) in enumerate(natures):
@@ -452,16 +364,11 @@ def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
                                       name=f"{name}.drift_vs_kl_gap"),
             vbe.check_shares_vs_allocation_rule(log_l, share, 0.5, 1.0, sample=200,
                                                 seed=seed, name=f"{name}.shares_vs_rule"),
-            # Our simulator vs the lecture's own run: two independent Monte Carlo means of
-            # the same quantity (the lecture's N = 10000), rounded to 3 decimals.
-            compare_close(
-                f"{name}.mean_final_share_vs_lecture",
-                f"mean final share of agent 1, nature {label}: ours = the lecture's printed",
-                printed[key], float(np.mean(final)),
-                atol=vbe.Z_CRITICAL * math.sqrt(se**2 + sd**2 / lecture_n) + 0.0005,
-                basis=f"{vbe.Z_CRITICAL} s.e. of the difference of two MC means "
-                      f"(N = {n} and the lecture's {lecture_n}) + printed rounding 0.0005",
-            ),
+            # Our simulator vs the lecture's own run (two independent Monte Carlo means).
+            vbe.check_mean_vs_lecture_printed(
+                final, printed[key], LECTURE_FIXED_BELIEFS_PATHS,
+                LECTURE_PRINTED["fixed_beliefs"].decimals(key), label=label,
+                name=f"{name}.mean_final_share_vs_lecture"),
         ])
     fig = ctx.figure(
         "be_fixed_beliefs", [top, bottom],
@@ -587,38 +494,6 @@ def close_far_part(ctx, sizes: Sizes) -> str:
         "lecture's KL printout for it uses the mixture $h$ of the first experiment "
         "(Section~\\ref{sec:be-kl}, note (a)). The values above are for the simulated $h$.}\n"
     )
-
-
-def lecture_timing_shares(states, f, g, priors, pareto_weight=0.5) -> np.ndarray:
-    """Agent 1's share by the lecture's ``simulate_learning_blume_easley`` on given draws.
-
-    The lecture (Exercise 23.2) skips ``s_0``, updates each posterior with
-    ``s_t`` and then prices ``s_t`` with that posterior:
-    ``m^i_t = pi^i_t f(s_t) + (1 - pi^i_t) g(s_t)`` with ``pi^i_t`` already
-    including ``s_t``.  Reproduced here (in logs) only to measure what that
-    timing changes; our simulator prices ``s_t`` with the posterior from
-    ``s^{t-1}``.  Returns ``(N, T)`` with column 0 equal to the Pareto weight.
-
-    Examples
-    --------
-    >>> d = _dists(); s = np.array([[0.5, 0.9, 0.2]])
-    >>> lecture_timing_shares(s, d["f"], d["g_far"], (0.3, 0.7)).shape
-    (1, 3)
-    """
-    from scipy.special import expit
-
-    from foresight.numerics.distributions import log_density
-
-    lf, lg = log_density(f, states), log_density(g, states)
-    lf[:, 0] = lg[:, 0] = 0.0  # the lecture's loop starts at t = 1
-    log_big_l = np.cumsum(lf - lg, axis=1)  # log L_t = sum_{1 <= tau <= t} log f/g
-    log_m = []
-    for p0 in priors:
-        post = expit(np.log(p0 / (1 - p0)) + log_big_l)  # pi_0 L / (pi_0 L + 1 - pi_0)
-        log_m.append(np.log(post * np.exp(lf) + (1 - post) * np.exp(lg)))
-    log_l = np.cumsum(log_m[0] - log_m[1], axis=1)
-    lam = pareto_weight
-    return expit(np.log(lam / (1 - lam)) + log_l)
 
 
 def _learning_economy(models, priors):

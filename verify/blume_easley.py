@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from foresight.verify.check import CheckResult, compare_close, compare_equal
+from foresight.verify.check import CheckResult, compare_close, compare_equal, power_checks
 from foresight.verify.registry import case
 
 # Two-sided normal quantile for a false-alarm probability of 1e-6 per check:
@@ -209,6 +209,24 @@ def check_drift_vs_kl_gap(log_likelihood_ratio_final, n_periods, kl_gap, varianc
     )
 
 
+def drift_power(log_likelihood_ratio_final, n_periods, kl_gap, variance) -> list[CheckResult]:
+    """Companions of :func:`check_drift_vs_kl_gap`: power and the scale of its standard error.
+
+    Detectable error: ``(Z_CRITICAL + 2) sigma / sqrt(N T)``.  The stated
+    standard error (from the quadrature variance) is compared with the spread
+    of ``log l_T / T`` over the paths, a different route.
+    """
+    x = np.asarray(log_likelihood_ratio_final, dtype=float) / n_periods
+    se = math.sqrt(variance / (x.size * n_periods))
+    empirical = float(np.std(x, ddof=1) / math.sqrt(x.size))
+    return power_checks(
+        "blume_easley.drift_vs_kl_gap",
+        lambda shift: check_drift_vs_kl_gap(np.asarray(log_likelihood_ratio_final)
+                                            + shift * n_periods, n_periods, kl_gap, variance),
+        (Z_CRITICAL + 2) * se, se, empirical, replicates=int(x.size),
+        basis_empirical="standard deviation of log l_T / T over the paths / sqrt(N)")
+
+
 def check_survivor_vs_kl(final_shares, kl_nature_f, kl_nature_g, *, name=None) -> CheckResult:
     """The agent whose share tends to one vs the one with the smaller KL from nature.
 
@@ -222,6 +240,35 @@ def check_survivor_vs_kl(final_shares, kl_nature_f, kl_nature_g, *, name=None) -
         expected, observed,
         basis=f"KL(h||f) = {kl_nature_f:.6g}, KL(h||g) = {kl_nature_g:.6g}; "
         f"median final share {float(np.median(final_shares)):.6g}",
+    )
+
+
+def check_mean_vs_lecture_printed(final_shares, printed, lecture_paths, decimals, *,
+                                  label="", name=None) -> CheckResult:
+    """Mean final share of agent 1 vs the value the lecture prints from its own Monte Carlo.
+
+    Two independent Monte Carlo means of the same quantity: ours over ``N``
+    paths and the lecture's over `lecture_paths`, printed to `decimals`
+    places.  Tolerance: ``Z_CRITICAL`` standard errors of their difference,
+    ``sqrt(sd^2/N + sd^2/N_lecture)`` with ``sd`` our paths' spread, plus
+    half a unit of the printed last digit.  Detectable error: that tolerance
+    plus two standard errors (``details``).
+    """
+    final = np.asarray(final_shares, dtype=float)
+    n = final.size
+    sd = float(np.std(final, ddof=1)) if n > 1 else 0.0
+    se_diff = math.sqrt(sd**2 / n + sd**2 / lecture_paths)
+    rounding = 0.5 * 10.0 ** (-decimals)
+    atol = Z_CRITICAL * se_diff + rounding
+    return compare_close(
+        name or "blume_easley.mean_final_share_vs_lecture",
+        f"mean final share of agent 1{', nature ' + label if label else ''}: "
+        "ours = the lecture's printed",
+        float(printed), float(np.mean(final)), atol=atol,
+        basis=f"{Z_CRITICAL} s.e. of the difference of two MC means (N = {n} and the "
+              f"lecture's {lecture_paths}) + printed rounding {rounding:g}",
+        details={"paths": n, "standard_error": sd / math.sqrt(n),
+                 "detectable_error": atol + 2 * se_diff},
     )
 
 
@@ -272,6 +319,157 @@ def check_joint_density_chain_rule(states, log_joint_density, belief, *, name=No
         basis="running-sum rounding bound 40 t eps",
         details={"paths": int(states.shape[0]), "periods": t},
     )
+
+
+# --------------------------------------------------------------------------
+# Independent routes: Bayes' law in high precision, the planner solved numerically
+# --------------------------------------------------------------------------
+
+
+def _mp_logpdf(distribution, x):
+    """Log density of a Beta or Mixture at one point, in mpmath (no SciPy, no numerics)."""
+    import mpmath
+
+    weights, a, b = distribution.components_arrays()
+    x = mpmath.mpf(float(x))
+    terms = [mpmath.log(w) + (ak - 1) * mpmath.log(x) + (bk - 1) * mpmath.log(1 - x)
+             - mpmath.log(mpmath.beta(ak, bk))
+             for w, ak, bk in zip(weights, a, b, strict=True) if w > 0]
+    return mpmath.log(mpmath.fsum(mpmath.exp(t) for t in terms))
+
+
+def check_posteriors_vs_bayes(states, posteriors, belief, *, name=None) -> CheckResult:
+    """Simulated posteriors vs Bayes' law ``w_k prod f_k(s_tau) / sum_j w_j prod f_j(s_tau)``.
+
+    The reference is computed from the prior and the raw draws in 30-digit
+    arithmetic with densities written out here (mpmath), date by date, for
+    every entry of `states` ``(paths, T)``; ``posteriors`` is ``(paths, T, K)``,
+    the posterior after observing ``s_t``.  Tolerance: ``1e-10`` absolute
+    (posteriors in [0, 1]; float64 running sums of ``T`` log densities err by
+    ``~T eps max|log f|``).
+    """
+    import mpmath
+
+    states = np.asarray(states, dtype=float)
+    post = np.asarray(posteriors, dtype=float)
+    k = len(belief.models)
+    expected = np.empty(states.shape + (k,))
+    with mpmath.workdps(30):
+        log_prior = [mpmath.log(w) if w > 0 else -mpmath.inf for w in belief.prior]
+        for p in range(states.shape[0]):
+            acc = list(log_prior)
+            for t in range(states.shape[1]):
+                acc = [acc[j] + _mp_logpdf(belief.models[j], states[p, t]) for j in range(k)]
+                top = max(acc)
+                ws = [mpmath.exp(a - top) for a in acc]
+                total = mpmath.fsum(ws)
+                expected[p, t] = [float(w / total) for w in ws]
+    return compare_close(
+        name or "blume_easley.posteriors_vs_bayes",
+        "posterior_t(k) = w_k prod_{tau<=t} f_k(s_tau) / sum_j w_j prod_{tau<=t} f_j(s_tau)",
+        expected, post[..., :k], atol=1e-10,
+        basis="float64 running sums of log densities; reference in 30-digit arithmetic",
+        details={"paths": int(states.shape[0]), "periods": int(states.shape[1])},
+    )
+
+
+def planner_allocation_numeric(weights, gamma, aggregate=1.0):
+    """Maximise ``sum_i weights_i u(c_i)`` over ``sum_i c_i = Y`` numerically.
+
+    ``u`` is CRRA (``log`` at ``gamma = 1``).  Shares are parameterised as a
+    softmax so the constraint holds exactly; BFGS on the primitive objective
+    (no first-order condition or closed form is used).  `weights` are
+    ``lambda_i pi^i_t`` up to a common positive factor (which does not move
+    the maximiser).
+
+    Returns
+    -------
+    (shares, marginal_utility)
+        The maximising shares and ``weights_i u'(c_i)`` of the agent with the
+        largest consumption (the resource constraint's shadow price, in units
+        of the common factor).
+    """
+    from scipy.optimize import minimize
+
+    w = np.asarray(weights, dtype=float)
+    w = w / w.max()
+    n = w.size
+
+    def shares_of(theta):
+        full = np.concatenate([theta, [0.0]])
+        e = np.exp(full - full.max())
+        return e / e.sum()
+
+    def marginal(c):
+        return c ** (-gamma)  # u'(c) of CRRA (1/c at gamma = 1)
+
+    def neg_welfare(theta):
+        c = aggregate * shares_of(theta)
+        u = np.log(c) if gamma == 1 else c ** (1.0 - gamma) / (1.0 - gamma)
+        return -float(np.sum(w * u))
+
+    def neg_gradient(theta):
+        # Chain rule through the softmax: d s_i / d theta_j = s_i (1[i=j] - s_j).
+        s = shares_of(theta)
+        g = w * marginal(aggregate * s) * aggregate * s
+        return -(g - s * g.sum())[:-1]
+
+    # Start from equal shares; polish with a second run from the first optimum.
+    theta = np.zeros(n - 1)
+    for _ in range(2):
+        theta = minimize(neg_welfare, theta, jac=neg_gradient, method="BFGS",
+                         options={"gtol": 1e-14, "maxiter": 5000}).x
+    shares = shares_of(theta)
+    i = int(np.argmax(shares))
+    return shares, w[i] * (aggregate * shares[i]) ** (-gamma)
+
+
+def check_planner_numeric(economy, states, shares, log_prices, *, dates=None, name=None,
+                          tol_shares: float = 1e-7, tol_log_price: float = 1e-7) -> CheckResult:
+    """Simulated shares and prices vs the planner's problem solved by numerical optimisation.
+
+    For fixed beliefs the joint densities ``pi^i_t`` are recomputed from the
+    draws with SciPy; at each checked date the planner's problem
+    ``max sum_i lambda_i pi^i_t u(c_i), sum_i c_i = Y`` is solved by BFGS
+    (:func:`planner_allocation_numeric`) and the price is its shadow price
+    ``p_t = delta^t lambda_i pi^i_t u'(c_i)``.  No derived formula is used.
+    Tolerances: ``tol_shares`` absolute on shares, ``tol_log_price`` on
+    ``log p`` (BFGS stops at gradient 1e-13 of an objective of order one; the
+    maximiser is then accurate to ~1e-7).
+    """
+    states = np.asarray(states, dtype=float)
+    n = len(economy.beliefs)
+    for b in economy.beliefs:
+        if len(b.models) != 1:
+            raise ValueError("check_planner_numeric takes fixed beliefs (one model per agent)")
+    log_pi = np.stack([np.cumsum(scipy_logpdf(b.models[0], states), axis=-1)
+                       for b in economy.beliefs], axis=-1)  # (paths, T, n)
+    dates = range(states.shape[1]) if dates is None else dates
+    lam = np.asarray(economy.pareto_weights, dtype=float)
+    y = float(economy.aggregate_endowment)
+    exp_s, obs_s, exp_p, obs_p = [], [], [], []
+    for p in range(states.shape[0]):
+        for t in dates:
+            lw = np.log(lam) + log_pi[p, t]
+            c, mu = planner_allocation_numeric(np.exp(lw - lw.max()), economy.gamma, y)
+            exp_s.append(c)
+            obs_s.append(np.asarray(shares)[p, t, :n])
+            exp_p.append(t * math.log(economy.discount) + lw.max() + math.log(mu))
+            obs_p.append(float(np.asarray(log_prices)[p, t]))
+    label = f"gamma={economy.gamma:g}, {n} agents"
+    share_check = compare_close(
+        (name or "blume_easley.planner_numeric") + ".shares",
+        f"c^i_t / Y = argmax sum_i lambda_i pi^i_t u(c_i) s.t. sum c = Y ({label})",
+        np.array(exp_s), np.array(obs_s), atol=tol_shares,
+        basis="BFGS on the primitive planner objective (gtol 1e-13)",
+        details={"dates": len(exp_s)})
+    price_check = compare_close(
+        (name or "blume_easley.planner_numeric") + ".log_prices",
+        f"p_t = delta^t x shadow price of sum c = Y in the planner's problem ({label})",
+        np.array(exp_p), np.array(obs_p), atol=tol_log_price,
+        basis="gamma x share error of the numerical maximiser",
+        details={"dates": len(exp_p)})
+    return [share_check, price_check]
 
 
 # --------------------------------------------------------------------------
@@ -353,6 +551,7 @@ def fixed_beliefs_lecture():
         check_prices_vs_formula(sim.log_joint_density, sim.log_prices, (0.5, 0.5), 1.0,
                                 econ.discount),
         check_drift_vs_kl_gap(sim.log_likelihood_ratio[:, -1], n_periods, kl_g - kl_f, variance),
+        *drift_power(sim.log_likelihood_ratio[:, -1], n_periods, kl_g - kl_f, variance),
         check_survivor_vs_kl(shares1[:, -1], kl_f, kl_g),
         compare_close(
             "blume_easley.kl_gap_two_routes",
@@ -442,4 +641,90 @@ def budgets_monte_carlo():
     weights = negishi_weight_closed_form(base)
     econ = ExchangeEconomy((fixed_belief(f), fixed_belief(g)), weights, discount=0.8)
     res = budget_residuals(econ, n_histories=20000, horizon=60, seed=3)
-    return check_budget_monte_carlo(res.total, res.total_standard_error)
+    main = check_budget_monte_carlo(res.total, res.total_standard_error)
+    # Independent replicates (other seeds) give the spread the stated error must match.
+    reps = np.array([budget_residuals(econ, n_histories=1250, horizon=60, seed=1000 + r).total
+                     for r in range(16)])
+    empirical = reps.std(axis=0, ddof=1) * math.sqrt(1250 / 20000)
+    se = np.asarray(res.total_standard_error, dtype=float)
+    detectable = float(np.max(Z_CRITICAL * se + 2 * se))
+    return [main, *power_checks(
+        main.name, lambda shift: check_budget_monte_carlo(res.total + shift,
+                                                          res.total_standard_error),
+        detectable, se, empirical, replicates=16,
+        basis_empirical="16 replicates of 1250 histories, rescaled to 20000")]
+
+
+def _three_agent_economy(gamma):
+    from foresight.derivations.blume_easley import ExchangeEconomy, fixed_belief
+    from foresight.derivations.distributions import Beta
+
+    beliefs = tuple(fixed_belief(m) for m in (Beta(1, 1), Beta(3, 1.2), Beta(1.5, 2.5)))
+    return ExchangeEconomy(beliefs, (0.2, 0.3, 0.5), gamma=gamma, discount=0.9,
+                           endowment_intercepts=(0.0, 0.5, 0.5),
+                           endowment_slopes=(1.0, -0.5, -0.5))
+
+
+@case("blume_easley")
+def planner_numeric_gamma_and_agents():
+    """Shares and prices at gamma 0.5 and 2, with 2 and 3 agents, vs the planner solved by BFGS."""
+    from foresight.derivations.blume_easley import ExchangeEconomy, fixed_belief
+    from foresight.numerics.blume_easley import simulate
+
+    f, g, h = _lecture_pair()
+    out = []
+    for gamma in (0.5, 2.0):
+        two = ExchangeEconomy((fixed_belief(f), fixed_belief(g)), (0.4, 0.6), gamma=gamma)
+        for econ in (two, _three_agent_economy(gamma)):
+            n = len(econ.beliefs)
+            sim = simulate(econ, h, 3, 40, seed=11, outputs=("shares", "log_prices",
+                                                             "log_joint_density"))
+            tag = f"gamma={gamma:g},n={n}"
+            out += check_planner_numeric(econ, sim.states, sim.shares, sim.log_prices,
+                                         dates=(0, 5, 12),
+                                         name=f"blume_easley.planner_numeric[{tag}]")
+            out.append(check_prices_vs_formula(
+                sim.log_joint_density, sim.log_prices, econ.pareto_weights, gamma,
+                econ.discount, econ.aggregate_endowment, sample=60,
+                name=f"blume_easley.prices_vs_formula[{tag}]"))
+    return out
+
+
+@case("blume_easley")
+def posteriors_bayes():
+    """Learning agents' simulated posteriors (both kernels) vs Bayes' law at 30 digits."""
+    from foresight.derivations.blume_easley import Belief, ExchangeEconomy
+    from foresight.derivations.distributions import Beta
+    from foresight.numerics.blume_easley import simulate
+
+    f, g = Beta(1.5, 1), Beta(1, 1.5)
+    three = Beta(2, 2)
+    econ = ExchangeEconomy((Belief((f, g), (0.3, 0.7)), Belief((f, g, three), (0.2, 0.5, 0.3))),
+                           (0.5, 0.5))
+    out = []
+    for kernel in ("auto", "general"):
+        sim = simulate(econ, f, 3, 120, seed=5, outputs=("posteriors",), kernel=kernel)
+        for i, belief in enumerate(econ.beliefs):
+            out.append(check_posteriors_vs_bayes(
+                sim.states, sim.posteriors[:, :, i, :], belief,
+                name=f"blume_easley.posteriors_vs_bayes[agent {i + 1},{kernel}]"))
+    return out
+
+
+@case("blume_easley")
+def lecture_printed_final_shares():
+    """Fixed beliefs: mean final shares vs the lecture's printed ones (its own Monte Carlo)."""
+    from foresight.numerics.blume_easley import lecture_economy, simulate
+    from foresight.verify.lecture_printed import LECTURE_FIXED_BELIEFS_PATHS, LECTURE_PRINTED
+
+    f, g, h = _lecture_pair()
+    econ = lecture_economy(f, g, pareto_weight=0.5)
+    printed = LECTURE_PRINTED["fixed_beliefs"]
+    out = []
+    for k, (key, nature) in enumerate((("f", f), ("g", g), ("mix", h))):
+        sim = simulate(econ, nature, 2000, 100, seed=777 + k, outputs=("shares",))
+        out.append(check_mean_vs_lecture_printed(
+            sim.shares[:, -1, 0], printed.values()[key], LECTURE_FIXED_BELIEFS_PATHS,
+            printed.decimals(key), label=key,
+            name=f"blume_easley.mean_final_share_vs_lecture[{key}]"))
+    return out

@@ -238,3 +238,66 @@ def _json_default(x):
     if isinstance(x, np.ndarray):
         return x.tolist()
     return str(x)
+
+
+def power_checks(name: str, rerun, detectable: float, stated_se, empirical_se,
+                 *, replicates: int, basis_empirical: str) -> list[CheckResult]:
+    """The two companions every statistical check carries (issue 10: checks with power).
+
+    Parameters
+    ----------
+    name : str
+        The statistical check's name; companions are ``name + ".power"`` and
+        ``name + ".standard_error_scale"``.
+    rerun : callable
+        ``rerun(shift) -> CheckResult``: the same check with its observed side
+        moved by ``shift`` (in the units of its error).
+    detectable : float
+        The smallest error the check is stated to detect: its tolerance plus
+        two standard errors (rejected with probability >= 97.7 %).
+    stated_se, empirical_se : float or array
+        The standard error the band is built from, and one estimated by a
+        different route (spread of independent replicates or of the paths).
+    replicates : int
+        Number of independent draws behind `empirical_se`.
+    basis_empirical : str
+        How `empirical_se` was obtained.
+
+    Returns
+    -------
+    list of CheckResult
+        ``.power``: the check FAILS when the observed side is perturbed by
+        `detectable` (passes when it rejects); ``.standard_error_scale``: the
+        stated standard error is within a factor 3 of the empirical one, so a
+        band 10x too wide (a mis-scaled error, a vacuous check) fails.
+
+    Examples
+    --------
+    >>> def rerun(shift):
+    ...     return compare_close("demo", "mean = 0", 0.0, 0.01 + shift, atol=0.05, basis="CLT")
+    >>> [r.passed for r in power_checks("demo", rerun, 0.07, 0.01, 0.011, replicates=100,
+    ...                                 basis_empirical="paths")]
+    [True, True]
+    >>> [r.passed for r in power_checks("demo", rerun, 0.07, 0.1, 0.011, replicates=100,
+    ...                                 basis_empirical="paths")]
+    [True, False]
+    """
+    perturbed = rerun(detectable)
+    power = CheckResult(
+        name + ".power", f"{name} rejects an error of its stated detectable size {detectable:.3g}",
+        "FAIL on the perturbed input", "FAIL" if not perturbed.passed else "PASS",
+        float(detectable), "companion: observed side moved by tolerance + 2 standard errors",
+        not perturbed.passed, error=float(perturbed.error),
+        details={"detectable_error": float(detectable)})
+    stated = np.atleast_1d(np.asarray(stated_se, dtype=float))
+    empirical = np.atleast_1d(np.asarray(empirical_se, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_ratio = np.log(stated / empirical)
+    scale = compare_close(
+        name + ".standard_error_scale",
+        "stated standard error = the spread of independent replicates (within a factor 3)",
+        np.zeros_like(log_ratio), log_ratio, atol=math.log(3.0),
+        basis=f"log ratio; an SD estimated from {replicates} draws errs by a factor 3 with "
+        f"probability < 1e-5 ({basis_empirical})",
+        details={"stated_se": stated.tolist(), "empirical_se": empirical.tolist()})
+    return [power, scale]

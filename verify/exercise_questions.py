@@ -24,7 +24,7 @@ from foresight.errors import ParameterError, did_you_mean
 __all__ = [
     "Question", "Exercise", "Verdict", "QUESTIONS", "EXERCISES", "SAMPLE_ANSWERS",
     "CALLING_CONVENTIONS", "STATEMENTS", "exercise_statements", "resolve_question",
-    "reference", "EXIT_CODES", "lecture_models", "lecture_economy", "LECTURE_PRIORS",
+    "reference", "EXIT_CODES", "lecture_models", "exercise_economy", "LECTURE_PRIORS",
 ]
 
 # --------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def _numeric_limit(exercise: str, nature: str) -> tuple[float, object]:
     """Share limit of agent 1 from learning_limits for a lecture economy."""
     from foresight.derivations.learning import learning_limits
 
-    econ, natures = lecture_economy(exercise)
+    econ, natures = exercise_economy(exercise)
     return learning_limits(econ, nature=natures[nature])
 
 
@@ -201,7 +201,7 @@ def lecture_models(exercise: str) -> dict:
     raise ParameterError("exercise", exercise, "one of 23.2, 23.3, 23.4, 23.5")
 
 
-def lecture_economy(exercise: str, priors=None, lam: float = 0.5):
+def exercise_economy(exercise: str, priors=None, lam: float = 0.5):
     """(ExchangeEconomy, natures) of an exercise with the lecture's priors."""
     from foresight.derivations.blume_easley import Belief, ExchangeEconomy
 

@@ -42,8 +42,8 @@ from foresight.verify.exercise_questions import (
     Question,
     Verdict,
     _reference,
+    exercise_economy,
     exercise_statements,
-    lecture_economy,
     lecture_models,
     reference,
     resolve_question,
@@ -62,7 +62,7 @@ __all__ = [
     "check_answer", "judge_answer", "check_code", "show_solution", "exercise_statements",
     "resolve_question", "reference", "CALLING_CONVENTIONS", "SAMPLE_ANSWERS",
     "CODE_SCENARIOS", "CodeScenario", "learning_theory", "long_run_bound", "share_rule",
-    "log_ratio_moments", "lecture_models", "lecture_economy", "parse_answer",
+    "log_ratio_moments", "lecture_models", "exercise_economy", "parse_answer",
 ]
 
 _ = _reference  # kept importable from here for the report section

@@ -285,5 +285,26 @@ def mixture_quadrature_routes():
 @case("kl")
 def monte_carlo_lecture_pairs():
     """KL vs sample mean of the log-likelihood ratio (sampler + densities)."""
+    from foresight.verify.blume_easley import log_ratio_moments
+    from foresight.verify.check import power_checks
+
     pairs = ((F, G_FAR), (G_FAR, F), (H_MIX_FAR, F), (H_MIX_FAR, G_FAR))
-    return [check_kl_monte_carlo(p, q) for p, q in pairs]
+    out = []
+    for p, q in pairs:
+        main = check_kl_monte_carlo(p, q)
+        n, se = main.details["n"], main.details["standard_error"]
+        # The band's standard error is the sample's; the variance by quadrature is the
+        # independent route to its scale.
+        _, variance = log_ratio_moments(as_distribution(p), as_distribution(p),
+                                        as_distribution(q))
+        out.append(main)
+        out += [
+            r.__class__(**{**r.__dict__, "name": r.name.replace("kl.monte_carlo",
+                                                                f"kl.monte_carlo[{p}||{q}]")})
+            for r in power_checks(
+                "kl.monte_carlo",
+                lambda shift, p=p, q=q, v=main.observed: check_kl_monte_carlo(
+                    p, q, kl_value=v + shift),
+                5.0 * se + 2 * se, se, math.sqrt(variance / n), replicates=n,
+                basis_empirical="Var_p[log p - log q] by quadrature / n")]
+    return out

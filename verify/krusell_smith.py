@@ -599,8 +599,26 @@ def aggregates():
 @case("krusell_smith")
 def histogram_vs_agents():
     """10,000 agents facing the histogram's prices: means within the CLT band."""
+    from foresight.verify.check import CheckResult as _Result
+
     res = default_alm()
-    return check_histogram_vs_agents(histogram_record(res), agents_facing_histogram(res))
+    hist, agents = histogram_record(res), agents_facing_histogram(res)
+    main = check_histogram_vs_agents(hist, agents)
+    # Power companion: the band is built from the histogram's own spread (the theory
+    # side), so its scale cannot be mis-set by the numerics; what must hold is that
+    # a shift of tolerance + 2 standard errors at every date is rejected.
+    from scipy.stats import norm
+
+    z_crit = float(norm.isf(1e-3 / (2 * main.details["dates"])))  # the check's default level
+    shift = main.tolerance * (1.0 + 2.0 / z_crit)
+    moved = check_histogram_vs_agents(
+        hist, {**agents, "capital": np.asarray(agents["capital"]) + shift})
+    power = _Result(
+        main.name + ".power", f"{main.name} rejects an error of its stated detectable size "
+        f"{shift:.3g}", "FAIL on the perturbed input", "FAIL" if not moved.passed else "PASS",
+        float(shift), "companion: agents' K moved by tolerance + 2 standard errors",
+        not moved.passed, error=float(moved.error), details={"detectable_error": float(shift)})
+    return [main, power]
 
 
 @case("krusell_smith")
