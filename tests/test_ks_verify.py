@@ -11,7 +11,7 @@ from foresight.numerics.krusell_smith.household import (
     HouseholdPolicy,
     solve_alm_household,
 )
-from foresight.numerics.krusell_smith.params import KrusellSmithParameters
+from foresight.numerics.krusell_smith.params import KrusellSmithGrids, KrusellSmithParameters
 from foresight.reports.cli import main
 from foresight.verify import krusell_smith as V
 from foresight.verify.registry import run_cases
@@ -63,6 +63,36 @@ def test_euler_check_catches_a_wrong_derivation_followed_faithfully(res):
     pol = solve_alm_household(wrong, res.grids, res.law)
     out = V.check_euler_residuals(P, pol, res.law, household_tol=1e-8)
     assert not out[0].passed and out[0].observed > 1e-4
+
+
+def test_euler_diagnostic_check_catches_a_diagnostic_with_the_wrong_timing(res, monkeypatch):
+    """The reported Euler errors computed with the other aggregate state's law of motion."""
+    import foresight.numerics.krusell_smith.alm as alm
+
+    states = V.snapshot_states(res, snapshots=2)
+    ok = V.check_euler_error_diagnostic(P, res.grids, res.policy, res.law, states)
+    assert ok.passed and ok.details["states"] > 100
+    honest = alm.euler_errors
+
+    def wrong_timing(params, grids, policy, law, z, capital, assets, employed):
+        # An index slip (z for 1 - z) that the accuracy tables would print faithfully.
+        return honest(params, grids, policy, law.__class__(law.intercept[::-1], law.slope[::-1]),
+                      z, capital, assets, employed)
+
+    monkeypatch.setattr(alm, "euler_errors", wrong_timing)
+    bad = V.check_euler_error_diagnostic(P, res.grids, res.policy, res.law, states)
+    assert not bad.passed
+
+
+def test_euler_check_at_gamma_2_catches_a_policy_of_another_utility():
+    """The CRRA branch of the EGM (defaults use log utility): gamma 1.5's policy fails."""
+    law = AggregateLawOfMotion((0.08, 0.09), (0.96, 0.96))
+    crra = dataclasses.replace(P, gamma=2.0)
+    grids = KrusellSmithGrids.default(asset_points=40)
+    good = solve_alm_household(crra, grids, law)
+    assert all(r.passed for r in V.check_euler_residuals(crra, good, law, household_tol=1e-8))
+    wrong = solve_alm_household(dataclasses.replace(P, gamma=1.5), grids, law)
+    assert not V.check_euler_residuals(crra, wrong, law, household_tol=1e-8)[0].passed
 
 
 def test_euler_midpoint_check_catches_nodes_that_do_not_interpolate(res):
