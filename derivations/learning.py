@@ -219,3 +219,47 @@ def learning_limits(economy: ExchangeEconomy, nature, *, kl=None) -> LearningLim
         log_likelihood_ratio_limit=log_l_limit,
         reason=reason,
     )
+
+
+def passage_log_ratio(pareto_weight: float = 0.5, eps: float = 1e-5,
+                      gamma=1) -> tuple[float, float]:
+    """``log l`` at which agent 1's share equals `eps` and ``1 - eps``.
+
+    Solved from the derived two-agent share
+    (:func:`foresight.derivations.blume_easley.two_agent_allocation`), not from
+    a restated formula.  With ``log l_t`` drifting at ``t * gap`` (its median
+    path, for a nonzero KL gap), the median share passes ``1 - eps`` (or
+    ``eps``) near ``t = |log l| / |gap|``: the prediction the report sets
+    beside the simulated first passage.
+
+    Parameters
+    ----------
+    pareto_weight : float
+        ``lambda`` in (0, 1).
+    eps : float
+        Distance of the share from 0 or 1, in (0, 1/2).
+    gamma : float
+        Relative risk aversion, > 0.
+
+    Examples
+    --------
+    >>> lo, hi = passage_log_ratio(0.5, 1e-5)
+    >>> round(hi, 6), round(lo, 6)  # log((1 - eps)/eps) and its negative
+    (11.512915, -11.512915)
+    """
+    import sympy as sp
+
+    from foresight.derivations.blume_easley import l_sym, lam, two_agent_allocation
+    from foresight.errors import require_open_interval
+
+    require_open_interval("pareto_weight", pareto_weight, 0.0, 1.0)
+    require_open_interval("eps", eps, 0.0, 0.5)
+    share = two_agent_allocation(gamma)["share"].subs(lam, sp.Rational(str(pareto_weight)))
+    out = []
+    for target in (eps, 1 - eps):
+        roots = sp.solve(sp.Eq(share, sp.Rational(str(target))), l_sym)
+        positive = [r for r in roots if r.is_positive]
+        if len(positive) != 1:
+            raise AssertionError(f"share = {target} has roots {roots} in l")
+        out.append(float(sp.log(positive[0]).evalf(30)))
+    return out[0], out[1]

@@ -35,7 +35,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foresight.numerics.blume_easley.moments import lecture_timing_shares, log_ratio_moments
+from foresight.numerics.blume_easley.moments import (
+    final_share_summary,
+    first_passage,
+    lecture_timing_shares,
+    log_ratio_moments,
+    mean_drift,
+)
 from foresight.reports import latex
 from foresight.verify.lecture_printed import LECTURE_FIXED_BELIEFS_PATHS, LECTURE_PRINTED, Printed
 
@@ -311,17 +317,6 @@ def _simulate(econ, nature, n_paths, n_periods, seed, outputs):
                     progress=False)
 
 
-def _first_hit(median: np.ndarray, eps: float = 1e-5):
-    """First t with the median share below eps (-> 0) or above 1 - eps (-> 1), as the lecture."""
-    below = np.flatnonzero(median < eps)
-    above = np.flatnonzero(median > 1 - eps)
-    if below.size:
-        return int(below[0]), 0
-    if above.size:
-        return int(above[0]), 1
-    return None, None
-
-
 def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
     from foresight.derivations.learning import learning_limits
     from foresight.numerics.blume_easley import lecture_economy
@@ -345,8 +340,7 @@ def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
         kl_f, kl_g = _kl(nature, f), _kl(nature, g)
         limit = learning_limits(econ, nature)
         _, variance = log_ratio_moments(nature, f, g)
-        sd = float(np.std(final, ddof=1))
-        se = sd / math.sqrt(n)
+        summary = final_share_summary(final)
         t = np.arange(T)
         top.append(Panel(f"Nature = {label}", ylabel=r"$\log l_t$",
                          lines=[Line(t, log_l[:50], color="C0", alpha=0.3)],
@@ -354,9 +348,9 @@ def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
         bottom.append(Panel("", ylabel="agent 1's consumption share",
                             lines=[Line(t, share[:50], color="C2", alpha=0.3)],
                             hlines=[HLine(0.5, r"$\lambda$", color="red")], ylim=(0, 1)))
-        rows.append((label, printed[key], float(np.mean(final)), se, float(np.median(final)),
+        rows.append((label, printed[key], summary.mean, summary.standard_error, summary.median,
                      limit.share_limits[0] if limit.share_limits else None, kl_f, kl_g,
-                     float(np.mean(log_l[:, -1]) / T), kl_g - kl_f))
+                     mean_drift(log_l[:, -1], T), kl_g - kl_f))
         name = f"report.blume_easley.fixed_{key}"
         ctx.add_check_results([
             vbe.check_survivor_vs_kl(final, kl_f, kl_g, name=f"{name}.survivor_vs_kl"),
@@ -401,7 +395,7 @@ def fixed_beliefs_part(ctx, sizes: Sizes) -> str:
 
 
 def close_far_part(ctx, sizes: Sizes) -> str:
-    from foresight.derivations.learning import learning_limits
+    from foresight.derivations.learning import learning_limits, passage_log_ratio
     from foresight.numerics.blume_easley import lecture_economy
     from foresight.numerics.distributions import log_density
     from foresight.reports.figures import Band, HLine, Line, Panel, VLine, median_band
@@ -410,6 +404,7 @@ def close_far_part(ctx, sizes: Sizes) -> str:
     d = _dists()
     n, T = sizes.close_far
     eps = 1e-5
+    passage = passage_log_ratio(0.5, eps)  # log l where the share is eps, 1 - eps
     x = np.linspace(0.001, 0.999, 400)
     dens_panels = []
     for label, g in (("Close beliefs", d["g_close"]), ("Far beliefs", d["g_far"])):
@@ -435,13 +430,13 @@ def close_far_part(ctx, sizes: Sizes) -> str:
             sim = _simulate(econ, nature, n, T, s, ("shares", "log_likelihood_ratio"))
             share = sim.shares[:, :, 0]
             med, lo, hi = median_band(share)
-            hit, side = _first_hit(med, eps)
+            hit, side = first_passage(med, eps)
             kl_f, kl_g = _kl(nature, d["f"]), _kl(nature, g)
             gap = kl_g - kl_f
             limit = learning_limits(econ, nature).share_limits[0]
-            # median of log l_t ~ t * gap: the share passes 1 - eps (or eps) when
-            # |log l_t| = log((1 - eps)/eps) (lambda = 1/2).
-            predicted = math.log((1 - eps) / eps) / abs(gap) if gap else math.inf
+            # The median of log l_t is near t * gap: the median share passes eps
+            # (gap < 0) or 1 - eps (gap > 0) when log l_t reaches the derived level.
+            predicted = abs(passage[gap > 0]) / abs(gap) if gap else math.inf
             t = np.arange(T)
             vlines = []
             if hit is not None:
@@ -659,7 +654,7 @@ def three_models_part(ctx, sizes: Sizes) -> str:
                 hlines=[HLine(lim, "a.s. limit")] if lim is not None else [], ylim=(0, 1)))
             grid.append(panels)
             table.append((ex, nlabel, float(med[-1]), lim, limit.drift,
-                          float(np.mean(sim.log_likelihood_ratio[:, -1]) / T), T,
+                          mean_drift(sim.log_likelihood_ratio[:, -1], T), T,
                           limit.reason))
         out.append(ctx.figure(
             f"be_three_models_{ex.replace('.', '_')}", grid,

@@ -78,7 +78,14 @@ from foresight.numerics.blume_easley.kernels import (
     _simulate_kernel,
     _simulate_two_agent_beta_kernel,
 )
-from foresight.numerics.blume_easley.moments import lecture_timing_shares, log_ratio_moments
+from foresight.numerics.blume_easley.moments import (
+    ShareSummary,
+    final_share_summary,
+    first_passage,
+    lecture_timing_shares,
+    log_ratio_moments,
+    mean_drift,
+)
 from foresight.numerics.blume_easley.sampling import (
     _beta_draws,
     _draw,
@@ -101,6 +108,10 @@ __all__ = [
     "lecture_economy",
     "lecture_timing_shares",
     "log_ratio_moments",
+    "ShareSummary",
+    "final_share_summary",
+    "first_passage",
+    "mean_drift",
     "sample_states",
     "simulate",
     "simulate_on_states",

@@ -3,16 +3,82 @@
 * :func:`log_ratio_moments` -- mean and variance of ``log f - log g`` under
   nature by quadrature of the compiled densities (the variance sets CLT bands);
 * :func:`lecture_timing_shares` -- agent 1's share under the lecture's own
-  timing of the learning update (used to measure what that timing changes).
+  timing of the learning update (used to measure what that timing changes);
+* :func:`final_share_summary`, :func:`mean_drift`, :func:`first_passage` -- the
+  Monte Carlo summaries the report prints (mean with its standard error,
+  median, the drift of ``log l_t``, the first date a median path leaves
+  ``(eps, 1 - eps)``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["log_ratio_moments", "lecture_timing_shares"]
+__all__ = ["log_ratio_moments", "lecture_timing_shares", "ShareSummary",
+           "final_share_summary", "mean_drift", "first_passage"]
+
+
+class ShareSummary(NamedTuple):
+    """Mean, its standard error (``sd / sqrt(n)``) and median of final shares over paths."""
+
+    mean: float
+    standard_error: float
+    median: float
+    paths: int
+
+
+def final_share_summary(final_shares) -> ShareSummary:
+    """Summary of agent 1's final share over `n` >= 2 independent paths.
+
+    Examples
+    --------
+    >>> final_share_summary(np.array([0.2, 0.4, 0.9]))
+    ShareSummary(mean=0.5, standard_error=0.2081665999466133, median=0.4, paths=3)
+    """
+    x = np.asarray(final_shares, dtype=float)
+    if x.ndim != 1 or x.size < 2 or not np.all(np.isfinite(x)):
+        raise ValueError(f"final_shares: need >= 2 finite values in one dimension, got "
+                         f"shape {x.shape}")
+    return ShareSummary(float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)),
+                        float(np.median(x)), int(x.size))
+
+
+def mean_drift(log_likelihood_ratio_final, periods: int) -> float:
+    """``mean(log l_T) / T``: the Monte Carlo route to the KL gap.
+
+    Examples
+    --------
+    >>> mean_drift(np.array([2.0, 4.0]), 10)
+    0.3
+    """
+    return float(np.mean(log_likelihood_ratio_final) / periods)
+
+
+def first_passage(median_share, eps: float = 1e-5) -> tuple[int | None, int | None]:
+    """First ``t`` with the median share below `eps` (side 0) or above ``1 - eps`` (side 1).
+
+    The lecture marks this date on its second figure.  ``(None, None)`` when the
+    path stays inside ``(eps, 1 - eps)``; the lower side is reported first when
+    both occur (a median path that reached 0 does not come back).
+
+    Examples
+    --------
+    >>> first_passage(np.array([0.5, 0.3, 1e-6, 1e-7]))
+    (2, 0)
+    >>> first_passage(np.array([0.5, 0.6]))
+    (None, None)
+    """
+    median_share = np.asarray(median_share)
+    below = np.flatnonzero(median_share < eps)
+    above = np.flatnonzero(median_share > 1 - eps)
+    if below.size:
+        return int(below[0]), 0
+    if above.size:
+        return int(above[0]), 1
+    return None, None
 
 
 def log_ratio_moments(nature, f, g) -> tuple[float, float]:
