@@ -626,6 +626,48 @@ def negishi_event_tree():
     ]
 
 
+def _tree_economies(gamma):
+    """Two fixed believers, and three agents of whom one learns, on two states."""
+    from foresight.derivations.blume_easley import (
+        Belief,
+        DiscreteStates,
+        ExchangeEconomy,
+        fixed_belief,
+    )
+
+    a = DiscreteStates((0.2, 0.9), (0.6, 0.4))
+    b = DiscreteStates((0.2, 0.9), (0.3, 0.7))
+    two = ExchangeEconomy((fixed_belief(a), fixed_belief(b)), (0.5, 0.5), gamma=gamma,
+                          discount=0.6)
+    three = ExchangeEconomy((fixed_belief(a), fixed_belief(b), Belief((a, b), (0.3, 0.7))),
+                            (0.3, 0.3, 0.4), gamma=gamma, discount=0.6,
+                            endowment_intercepts=(0.0, 0.5, 0.5),
+                            endowment_slopes=(1.0, -0.5, -0.5))
+    return two, three
+
+
+@case("blume_easley")
+def negishi_direct_gamma_and_agents():
+    """Event-tree Negishi weights and budgets at gamma 0.5 and 2, 2 and 3 agents, vs primitives."""
+    from foresight.numerics.event_tree import budgets, negishi_weights_numeric
+    from foresight.verify.competitive_tree import (
+        check_budgets_direct,
+        check_negishi_weights_direct,
+    )
+
+    out = []
+    for gamma in (0.5, 2.0):
+        for econ in _tree_economies(gamma):
+            tag = f"gamma={gamma:g},n={len(econ.beliefs)}"
+            compiled = negishi_weights_numeric(econ, 8)
+            out.append(check_negishi_weights_direct(
+                econ, 8, compiled.weights, tolerance=1e-10,
+                name=f"blume_easley.negishi_weights_direct[{tag}]"))
+            out.append(check_budgets_direct(econ, 8, budgets(econ, 8).values,
+                                            name=f"blume_easley.budgets_direct[{tag}]"))
+    return out
+
+
 @case("blume_easley")
 def budgets_monte_carlo():
     """Budgets balance at the Negishi weight with Beta beliefs (importance sampling)."""
