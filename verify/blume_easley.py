@@ -604,19 +604,24 @@ def learning_limits_exercise_23_2():
     return results
 
 
+def _two_state_models():
+    """Two models of a two-state world that disagree on the odds of the high state."""
+    from foresight.derivations.blume_easley import DiscreteStates
+
+    return DiscreteStates((0.2, 0.9), (0.6, 0.4)), DiscreteStates((0.2, 0.9), (0.3, 0.7))
+
+
 @case("blume_easley")
 def negishi_event_tree():
     """Negishi weight: closed form vs event-tree budgets (discrete states)."""
     from foresight.derivations.blume_easley import (
-        DiscreteStates,
         ExchangeEconomy,
         fixed_belief,
         negishi_weight_closed_form,
     )
     from foresight.numerics.event_tree import budgets
 
-    a = DiscreteStates((0.2, 0.9), (0.6, 0.4))
-    b = DiscreteStates((0.2, 0.9), (0.3, 0.7))
+    a, b = _two_state_models()
     econ = ExchangeEconomy((fixed_belief(a), fixed_belief(b)), (0.5, 0.5), discount=0.5)
     closed = negishi_weight_closed_form(econ)
     at_negishi = budgets(econ.__class__(**{**econ.__dict__, "pareto_weights": closed}), 14)
@@ -628,15 +633,9 @@ def negishi_event_tree():
 
 def _tree_economies(gamma):
     """Two fixed believers, and three agents of whom one learns, on two states."""
-    from foresight.derivations.blume_easley import (
-        Belief,
-        DiscreteStates,
-        ExchangeEconomy,
-        fixed_belief,
-    )
+    from foresight.derivations.blume_easley import Belief, ExchangeEconomy, fixed_belief
 
-    a = DiscreteStates((0.2, 0.9), (0.6, 0.4))
-    b = DiscreteStates((0.2, 0.9), (0.3, 0.7))
+    a, b = _two_state_models()
     two = ExchangeEconomy((fixed_belief(a), fixed_belief(b)), (0.5, 0.5), gamma=gamma,
                           discount=0.6)
     three = ExchangeEconomy((fixed_belief(a), fixed_belief(b), Belief((a, b), (0.3, 0.7))),
