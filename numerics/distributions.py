@@ -320,7 +320,7 @@ def kl_float(p, q, *, max_level: int = KL_FLOAT_MAX_LEVEL) -> tuple[float, float
     if isinstance(p, Beta) and isinstance(q, Beta):
         value = float(beta_kl(p.a, p.b, q.a, q.b))
         scale = sum(abs(math.lgamma(t)) for t in (p.a, p.b, p.a + p.b, q.a, q.b, q.a + q.b))
-        return value, 8 * np.finfo(float).eps * (scale + 1.0) + 0.5 * math.ulp(value)
+        return value, float(8 * np.finfo(float).eps * (scale + 1.0) + 0.5 * math.ulp(value))
     halves = []
     for swap in (False, True):  # lower half (0, 1/2], then upper half [1/2, 1)
         arrays, size0, size1 = [], 0.0, 0.0
