@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-
-import sympy as sp
+from typing import TYPE_CHECKING
 
 from foresight.errors import (
     ParameterError,
@@ -39,6 +38,12 @@ from foresight.errors import (
     require_positive,
     require_probability_vector,
 )
+
+if TYPE_CHECKING:
+    import sympy as sp
+
+# SymPy is imported inside the functions that build symbolic objects: the
+# simulators and the command line parse and validate distributions without it.
 
 __all__ = [
     "Beta",
@@ -63,6 +68,8 @@ def exact_number(value: float) -> sp.Rational:
     >>> exact_number(1.2)
     6/5
     """
+    import sympy as sp
+
     return sp.Rational(repr(float(value)))
 
 
@@ -79,10 +86,13 @@ def sympy_log_beta_function(a, b) -> sp.Expr:
 
     Examples
     --------
+    >>> import sympy as sp
     >>> a, b = sp.symbols("a b", positive=True)
     >>> sympy_log_beta_function(a, b)
     loggamma(a) + loggamma(b) - loggamma(a + b)
     """
+    import sympy as sp
+
     return sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)
 
 
@@ -99,10 +109,13 @@ def sympy_beta_log_density(x, a, b, one_minus_x=None) -> sp.Expr:
 
     Examples
     --------
+    >>> import sympy as sp
     >>> x, a, b = sp.symbols("x a b", positive=True)
     >>> sympy_beta_log_density(x, a, b)
     (a - 1)*log(x) + (b - 1)*log(1 - x) - loggamma(a) - loggamma(b) + loggamma(a + b)
     """
+    import sympy as sp
+
     xc = 1 - x if one_minus_x is None else one_minus_x
     return (a - 1) * sp.log(x) + (b - 1) * sp.log(xc) - sympy_log_beta_function(a, b)
 
@@ -147,10 +160,13 @@ class Beta:
 
         Examples
         --------
+        >>> import sympy as sp
         >>> x = sp.Symbol("x", positive=True)
         >>> Beta(2, 1).sympy_log_density(x)
         log(x) + log(2)
         """
+        import sympy as sp
+
         return sp.expand_func(
             sympy_beta_log_density(x, exact_number(self.a), exact_number(self.b))
         )
@@ -209,11 +225,15 @@ class Mixture:
 
     def mean(self) -> sp.Rational:
         """Exact mean ``sum_k w_k a_k / (a_k + b_k)``."""
+        import sympy as sp
+
         pairs = zip(self.weights, self.components, strict=True)
         return sp.Add(*(exact_number(w) * c.mean() for w, c in pairs))
 
     def sympy_log_density(self, x) -> sp.Expr:
         """``log sum_k w_k exp(log Beta_k(x))`` with exact parameters."""
+        import sympy as sp
+
         return sp.log(
             sp.Add(
                 *(

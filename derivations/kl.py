@@ -153,7 +153,12 @@ def _beta_log_density_kernel_expr(x) -> sp.Expr:
 
 
 def kernel_module() -> KernelModule:
-    """Kernels for ``numerics/generated/beta_kl.py``: ``beta_kl``, ``beta_log_density``."""
+    """Kernels for ``numerics/generated/beta_kl.py``.
+
+    ``beta_kl``, ``beta_log_density`` and ``log_beta_function`` (what the
+    log densities in log coordinates need, see ``beta_log_density_from_logs``
+    in ``generated/blume_easley.py``).
+    """
     xs = sp.Symbol("x", real=True)
     log_density = _beta_log_density_kernel_expr(xs)
     return KernelModule(
@@ -172,6 +177,12 @@ def kernel_module() -> KernelModule:
                 (xs, a, b),
                 log_density,
                 "log of the Beta(a, b) density at x; -inf outside [0, 1].",
+            ),
+            Kernel(
+                "log_beta_function",
+                (a, b),
+                sympy_log_beta_function(a, b),
+                "log B(a, b), the normalising constant of the Beta(a, b) density.",
             ),
         ),
     )

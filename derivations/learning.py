@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from foresight.derivations.blume_easley import ExchangeEconomy
+from foresight.derivations.economy import ExchangeEconomy
 
 # Divergences closer than this (relative) are treated as ties; the KL values
 # come from closed forms (1e-15) or mpmath quadrature (error < 1e-20).
@@ -108,7 +108,8 @@ def _limit_shares(economy: ExchangeEconomy, survivors, mass) -> tuple:
     return tuple(values.get(i, 0.0) for i in range(n))
 
 
-def learning_limits(economy: ExchangeEconomy, nature, *, kl=None) -> LearningLimit:
+def learning_limits(economy: ExchangeEconomy, nature, *, kl=None,
+                    limit_shares=None) -> LearningLimit:
     """Apply the almost-sure limit theory to `economy` under iid `nature`.
 
     Parameters
@@ -119,6 +120,14 @@ def learning_limits(economy: ExchangeEconomy, nature, *, kl=None) -> LearningLim
     kl : callable, optional
         ``kl(p, q) -> float``; defaults to the closed form / high-precision
         quadrature of :mod:`foresight.derivations.kl`.
+    limit_shares : callable, optional
+        ``limit_shares(economy, survivors, mass) -> shares``: the planner's
+        allocation among the survivors (0-based indices) with each joint
+        density replaced by the prior mass ``mass[i]`` on the common limiting
+        model; defaults to the SymPy allocation rule of
+        :func:`foresight.derivations.blume_easley.planner_allocation`.
+        (:func:`foresight.numerics.blume_easley.learning_limits_float` passes
+        float64 versions of both, from the generated kernels.)
 
     Returns
     -------
@@ -189,7 +198,7 @@ def learning_limits(economy: ExchangeEconomy, nature, *, kl=None) -> LearningLim
                 w for w, m in zip(belief.prior, belief.models, strict=True)
                 if _same_distribution(m, star)
             ))
-        shares = _limit_shares(economy, survivors, mass)
+        shares = (limit_shares or _limit_shares)(economy, survivors, mass)
         if len(survivors) == n:
             reason = (
                 "every agent's posterior concentrates on the same model: l_t converges to the "

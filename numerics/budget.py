@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foresight.derivations.blume_easley import ExchangeEconomy
+from foresight.derivations.economy import ExchangeEconomy
 from foresight.errors import ParameterError, require_positive_int, require_probability_vector
 from foresight.numerics.blume_easley import _draw, _fill_blocks, _tables, simulate_on_states
 from foresight.numerics.event_tree import tail_bound

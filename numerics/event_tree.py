@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from foresight.derivations.blume_easley import DiscreteStates, ExchangeEconomy
+from foresight.derivations.economy import DiscreteStates, ExchangeEconomy
 from foresight.errors import ConvergenceError, ParameterError
 from foresight.numerics.blume_easley import _DISCRETE, _tables
 from foresight.numerics.generated.blume_easley import (

@@ -102,7 +102,34 @@ DASH_VALUE_OPTIONS = ("--answer",)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``foresight`` console script."""
+    """Entry point of the ``foresight`` console script.
+
+    Called without `argv` (the console script, ``python -m foresight``) it
+    also readies the process for a fast exit, see :func:`_fast_exit`.
+    """
+    if argv is None:
+        try:
+            return _main(None)
+        finally:
+            _fast_exit()
+    return _main(argv)
+
+
+def _fast_exit() -> None:
+    """Move every live object to the permanent GC generation before the process ends.
+
+    After a first numba call the interpreter's final garbage collections walk
+    numba's type and lowering registries: ~0.4 s of a 1 s command.  Frozen
+    objects are skipped by those passes; at-exit handlers, stream flushing
+    and module teardown still run.  Only for the process's last act: within
+    a longer-lived process frozen objects would never be collected.
+    """
+    import gc
+
+    gc.freeze()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     argv = _join_dash_values(list(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)

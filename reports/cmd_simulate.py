@@ -45,8 +45,8 @@ def add_arguments(p):
 
 def economy_from_args(args):
     """Build (economy, nature) from parsed arguments."""
-    from foresight.derivations.blume_easley import Belief, ExchangeEconomy, fixed_belief
     from foresight.derivations.distributions import parse_distribution
+    from foresight.derivations.economy import Belief, ExchangeEconomy, fixed_belief
     from foresight.errors import ParameterError
 
     if args.models:
@@ -80,9 +80,10 @@ def summarize(econ, nature, sim, n_periods) -> dict:
     """Summary statistics with the theory beside them."""
     import numpy as np
 
-    from foresight.derivations.learning import learning_limits
+    # float64 theory from the generated kernels: no SymPy on this path
+    from foresight.numerics.blume_easley import learning_limits_float
 
-    limit = learning_limits(econ, nature)
+    limit = learning_limits_float(econ, nature)
     final = sim.shares[:, -1, :]
     out = {
         "paths": int(final.shape[0]),

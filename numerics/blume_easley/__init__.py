@@ -78,6 +78,7 @@ from foresight.numerics.blume_easley.kernels import (
     _simulate_kernel,
     _simulate_two_agent_beta_kernel,
 )
+from foresight.numerics.blume_easley.limits import learning_limits_float
 from foresight.numerics.blume_easley.moments import (
     ShareSummary,
     final_share_summary,
@@ -106,6 +107,7 @@ __all__ = [
     "SimulationError",
     "SimulationResult",
     "lecture_economy",
+    "learning_limits_float",
     "lecture_timing_shares",
     "log_ratio_moments",
     "ShareSummary",

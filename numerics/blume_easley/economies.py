@@ -3,12 +3,12 @@
 
 
 
-from foresight.derivations.blume_easley import (
+from foresight.derivations.distributions import as_distribution
+from foresight.derivations.economy import (
     DiscreteStates,
     ExchangeEconomy,
     fixed_belief,
 )
-from foresight.derivations.distributions import as_distribution
 from foresight.errors import (
     ForesightError,
     ParameterError,

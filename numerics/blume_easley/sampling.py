@@ -5,10 +5,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from foresight.derivations.blume_easley import (
+from foresight.derivations.distributions import as_distribution
+from foresight.derivations.economy import (
     DiscreteStates,
 )
-from foresight.derivations.distributions import as_distribution
 from foresight.errors import (
     ForesightError,
     ParameterError,

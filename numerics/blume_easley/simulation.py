@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foresight.derivations.blume_easley import (
+from foresight.derivations.economy import (
     DiscreteStates,
     ExchangeEconomy,
 )
@@ -80,6 +80,16 @@ class SimulationResult:
         have = [k for k in OUTPUTS if getattr(self, k) is not None]
         return (f"SimulationResult({self.n_paths} paths x {self.n_periods} periods, "
                 f"outputs={have})")
+
+
+class _NoBar:
+    """Stands in for a disabled tqdm bar."""
+
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _validate_outputs(outputs) -> tuple[str, ...]:
@@ -170,7 +180,7 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
     outputs : sequence of str
         Any of :data:`OUTPUTS`; the others are returned as None.
     progress : bool
-        Show a tqdm bar (advances per chunk of paths).
+        Show a tqdm bar (advances per chunk of paths; none when all paths fit one chunk).
     kernel : {"auto", "general"}
         ``"auto"`` takes the fastest kernel for the economy; ``"general"``
         forces the general kernel (learners carried by the predictive chain),
@@ -215,12 +225,19 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
     status = np.zeros(n_paths, dtype=np.int64)
     chunk_blocks = max(1, CHUNK_PATH_PERIODS // (n_periods * PATHS_PER_STREAM))
     chunk = chunk_blocks * PATHS_PER_STREAM
-    from tqdm.auto import tqdm
-
     from foresight.numerics.montecarlo import _progress_disable
 
-    bar = tqdm(total=n_paths, unit="path", desc="simulate", disable=_progress_disable(progress),
-               leave=False)
+    disable = _progress_disable(progress)
+    if n_paths <= chunk:
+        # One chunk: the bar could only jump from 0 to done; not worth tqdm.auto's
+        # import (it loads asyncio), a tenth of a small run's start-up.
+        disable = True
+    if disable is True:
+        bar = _NoBar()
+    else:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_paths, unit="path", desc="simulate", disable=disable, leave=False)
     try:
         for lo in range(0, n_paths, chunk):
             hi = min(lo + chunk, n_paths)

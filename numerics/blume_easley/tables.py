@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foresight.derivations.blume_easley import (
+from foresight.derivations.distributions import Beta, Mixture
+from foresight.derivations.economy import (
     Belief,
     DiscreteStates,
     ExchangeEconomy,
 )
-from foresight.derivations.distributions import Beta, Mixture
 from foresight.errors import (
     ParameterError,
 )
@@ -56,9 +56,28 @@ def _kind(model) -> int:
     raise ParameterError("belief model", model, "a Beta, a Mixture or a DiscreteStates")
 
 
-def _tables(economy: ExchangeEconomy, extra_models=()) -> _Tables:
-    from scipy.special import betaln
+#: Up to this a + b the generated ``log_beta_function`` (log-gamma sum) is used
+#: for log B(a, b): its cancellation error there is at most a few 1e-15, like
+#: SciPy's ``betaln``.  Above it the log-gamma terms grow (1e-12 at a = b = 1000,
+#: 1e-8 at a = 1e8, b = 1) and ``betaln``'s asymptotic expansions are used:
+#: SciPy is loaded only for such beliefs (its import is a third of the
+#: command line's start-up).
+LOG_BETA_LGAMMA_MAX = 16.0
 
+
+def _log_beta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """log B(a, b) per component (see :data:`LOG_BETA_LGAMMA_MAX`)."""
+    if a.size and float(np.max(a + b)) > LOG_BETA_LGAMMA_MAX:
+        from scipy.special import betaln
+
+        return np.asarray(betaln(a, b), dtype=float)
+    from foresight.numerics.generated.beta_kl import log_beta_function
+
+    return np.array([log_beta_function(ai, bi) for ai, bi in zip(a, b, strict=True)],
+                    dtype=float)
+
+
+def _tables(economy: ExchangeEconomy, extra_models=()) -> _Tables:
     if not isinstance(economy, ExchangeEconomy):
         raise ParameterError("economy", type(economy).__name__, "an ExchangeEconomy")
     models: list = []
@@ -115,7 +134,7 @@ def _tables(economy: ExchangeEconomy, extra_models=()) -> _Tables:
         comp_logw=np.array(logw, dtype=float),
         comp_a=a_arr,
         comp_b=b_arr,
-        comp_lbeta=np.asarray(betaln(a_arr, b_arr), dtype=float),
+        comp_lbeta=_log_beta(a_arr, b_arr),
         grid=grid,
         table=table,
         agent_start=np.array(agent_start, dtype=np.int64),
