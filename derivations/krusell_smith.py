@@ -194,7 +194,7 @@ def household_derivation() -> Derivation:
     # gamma != 1 branch; the log branch has the same u'(c) (shown above).
     lagrangian = consumption ** (1 - gamma) / (1 - gamma) + beta * W(savings) \
         + lam * (m - consumption - savings) + mu * (savings + borrowing_limit)
-    d.step("Lagrangian", sp.Eq(sp.Symbol("mathcal{L}"), lagrangian),
+    d.step("Lagrangian", sp.Eq(sp.Symbol(r"\mathcal{L}"), lagrangian),
            "m = R a + w l e; mu is the multiplier of a' >= -b")
     foc_c = sp.diff(lagrangian, consumption)
     foc_a = sp.diff(lagrangian, savings)

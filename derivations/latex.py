@@ -42,6 +42,7 @@ _UNICODE = {
     "‖": r"$\|$", "–": "--", "—": "---", "≤": r"$\le$", "≥": r"$\ge$", "×": r"$\times$",
     "λ": r"$\lambda$", "π": r"$\pi$", "μ": r"$\mu$", "γ": r"$\gamma$", "δ": r"$\delta$",
     "ε": r"$\varepsilon$", "θ": r"$\theta$", "∞": r"$\infty$", "→": r"$\to$", "≈": r"$\approx$",
+    "≠": r"$\neq$",
     "’": "'", "“": "``", "”": "''", "·": r"$\cdot$", "−": "-", "…": r"\dots{}",
 }
 
@@ -82,6 +83,10 @@ _GREEK_RE = re.compile(rf"(?<![A-Za-z\\])({'|'.join(_GREEK)})(?![a-z])")
 
 
 def _token_latex(token: str) -> str:
+    # p_zz is p with subscript zz, not p_z followed by z (a Greek script stays one symbol).
+    token = re.sub(r"([_^])([A-Za-z0-9]{2,})",
+                   lambda m: m.group(0) if m.group(2) in _GREEK
+                   else f"{m.group(1)}{{{m.group(2)}}}", token)
     out = _GREEK_RE.sub(lambda m: "\\" + m.group(1) + " ", token)
     if out.startswith("sum"):
         out = r"\sum" + out[3:]
@@ -94,7 +99,11 @@ def _is_math_token(token: str) -> bool:
     """Short base (<= 2 letters, a Greek name or ``sum``) with at most one sub/superscript."""
     base = re.match(r"[A-Za-z]+", token).group()
     short = len(base) <= 2 or base in _GREEK or base == "sum"
-    return short and token.count("_") <= 1 and token.count("^") <= 1
+    # A script is an index (1, i, t, {i,t}, a Greek name), not a word: f_belief and
+    # a_max are code identifiers, not f with subscript "belief".
+    scripts = re.findall(r"[_^](\{[^{}]*\}|[A-Za-z0-9*]+)", token)
+    indices = all(len(x) <= 2 or x.startswith("{") or x in _GREEK for x in scripts)
+    return short and indices and token.count("_") <= 1 and token.count("^") <= 1
 
 
 def text_math(text) -> str:
@@ -111,11 +120,16 @@ def text_math(text) -> str:
     >>> text_math("l_infinity = 0")
     '$l_{\\\\infty}$ = 0'
     >>> text_math("Result: limit_l_0")
-    'Result: \\\\texttt{limit\\\\_l\\\\_0}'
+    'Result: \\\\texttt{limit\\\\_\\\\allowbreak{}l\\\\_\\\\allowbreak{}0}'
+    >>> text_math("p_zz >= 0, mu != 1")
+    '$p_{zz}$ $\\\\ge$ 0, $\\\\mu$ $\\\\neq$ 1'
+    >>> text_math("f_belief, a_max and x_t")
+    '\\\\texttt{f\\\\_\\\\allowbreak{}belief}, \\\\texttt{a\\\\_\\\\allowbreak{}max} and $x_t$'
     """
     if text is None:
         return ""
-    text = re.sub(r"\boo\b", "∞", str(text).replace("->", "→"))
+    text = str(text).replace("->", "→").replace(">=", "≥").replace("<=", "≤")
+    text = re.sub(r"\boo\b", "∞", text.replace("!=", "≠"))
     # l_infinity -> l_{\infty} (not inside identifiers such as limit_l_inf)
     text = re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
     out, last = [], 0
@@ -124,8 +138,8 @@ def text_math(text) -> str:
         token = m.group()
         if _is_math_token(token):
             out.append(f"${_token_latex(token)}$")
-        else:  # a code identifier such as limit_l_0 or share_stable
-            out.append(r"\texttt{" + escape(token) + "}")
+        else:  # a code identifier such as limit_l_0 or share_stable, breakable at "_"
+            out.append(r"\texttt{" + escape(token).replace(r"\_", r"\_\allowbreak{}") + "}")
         last = m.end()
     out.append(escape(text[last:]))
     return "".join(out)
@@ -257,7 +271,8 @@ def math_text(text) -> str:
     """
     if text is None:
         return ""
-    text = re.sub(r"\boo\b", "∞", str(text).replace("->", "→"))
+    text = str(text).replace("->", "→").replace(">=", "≥").replace("<=", "≤")
+    text = re.sub(r"\boo\b", "∞", text.replace("!=", "≠"))
     text = re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
     out, last = [], 0
 

@@ -313,7 +313,8 @@ def render_derivation(d, *, skip=()) -> str:
 
 
 def table(header, rows, caption, label, align=None) -> str:
-    """A floating ``table``: escaped `header`, LaTeX `rows` (lists of cells), caption, label.
+    """A floating ``table``: `header` as text (symbols such as ``a_z``, ``R^2``, ``sigma``
+    typeset by :func:`text_math`), LaTeX `rows` (lists of cells), caption, label.
 
     Examples
     --------
@@ -330,7 +331,7 @@ def table(header, rows, caption, label, align=None) -> str:
     \\label{tab:x}
     \\end{table}
     """
-    header = [escape(h) for h in header]
+    header = [text_math(h) for h in header]
     align = align or ("l" + "r" * (len(header) - 1))
     lines = [r"\begin{table}[htbp]\centering\small", rf"\begin{{tabular}}{{{align}}}",
              r"\hline", " & ".join(header) + r" \\", r"\hline"]

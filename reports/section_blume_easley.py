@@ -48,9 +48,10 @@ from foresight.verify.lecture_printed import LECTURE_FIXED_BELIEFS_PATHS, LECTUR
 TITLE = "Heterogeneous beliefs and financial markets (Blume–Easley lecture)"
 ORDER = 10
 
-LECTURE = ("QuantEcon, ``Heterogeneous Beliefs and Financial Markets'' (lecture 23), text in "
-           "\\texttt{seeds/\\allowbreak quantecon\\_\\allowbreak heterogeneous\\_\\allowbreak "
-           "beliefs.txt}")
+# Cited by title and address: the lecture's text is an input of the project's sources, not a
+# file of this repository.
+LECTURE = ("T. J. Sargent and J. Stachurski, ``Heterogeneous Beliefs and Financial Markets'', "
+           "QuantEcon lecture 23, \\url{https://python.quantecon.org/likelihood_ratio_process_2.html}")
 
 
 # ---------------------------------------------------------------------------------------------

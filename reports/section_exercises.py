@@ -22,6 +22,8 @@ TITLE = "Exercises: derived solutions and the answer checker"
 ORDER = 20
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+#: Run at build time: their content enters the result cache's key.
+CACHE_INPUTS = (EXAMPLES,)
 CODE_SAMPLES = (
     ("23.2", "exercise_23_2_solution.py", "simulate_learning_blume_easley"),
     ("23.2", "exercise_23_2_wrong_timing.py", "simulate_learning_blume_easley"),
@@ -66,8 +68,8 @@ def _prose(text: str) -> str:
 
 
 def _breakable(latex_text: str) -> str:
-    """Let long typewriter answers break after operators."""
-    for op in ("+", "*", "/", ","):
+    """Let long typewriter text (answers, question ids, file names) break after operators."""
+    for op in ("+", "*", "/", ",", ".", r"\_", r"\}"):
         latex_text = latex_text.replace(op, op + r"\allowbreak{}")
     return latex_text
 
@@ -141,7 +143,8 @@ def build(ctx) -> str:
     for qid, good, bad in SAMPLE_ANSWERS:
         for answer in (good, bad):
             v = check_answer(qid, answer, seed=int(getattr(ctx, "seed", 12345) or 12345))
-            out.append(rf"\texttt{{{escape(qid)}}} & \texttt{{{_breakable(escape(answer))}}} & "
+            out.append(rf"\texttt{{{_breakable(escape(qid))}}} & "
+                       rf"\texttt{{{_breakable(escape(answer))}}} & "
                        rf"{_verdict_cell(v, escape)} \\")
     out += [r"\bottomrule", r"\end{longtable}", r"\end{small}", ""]
 
@@ -164,8 +167,8 @@ def build(ctx) -> str:
                       else first)
         else:
             detail = first
-        rows.append(rf"{escape(eid)} & \texttt{{{escape(fname)}}} & \textbf{{{v.status}}}: "
-                    rf"{escape(detail)} \\")
+        rows.append(rf"{escape(eid)} & \texttt{{{_breakable(escape(fname))}}} & "
+                    rf"\textbf{{{v.status}}}: {escape(detail)} \\")
     if rows:
         out += [
             r"\subsection*{The checker on simulation code}",
@@ -176,7 +179,7 @@ def build(ctx) -> str:
             "converge to the wrong limit.",
             "",
             r"\begin{small}",
-            r"\begin{longtable}{@{}p{0.06\textwidth}p{0.3\textwidth}p{0.58\textwidth}@{}}",
+            r"\begin{longtable}{@{}p{0.09\textwidth}p{0.3\textwidth}p{0.55\textwidth}@{}}",
             r"\toprule exercise & solution & verdict \\ \midrule \endhead",
             *rows,
             r"\bottomrule", r"\end{longtable}", r"\end{small}",

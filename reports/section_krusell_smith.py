@@ -35,7 +35,7 @@ def build(ctx) -> str:
         stationary_equilibrium_by_interest,
     )
     from foresight.reports.figures import Line, Panel, grid_figure
-    from foresight.reports.latex import escape, fmt_number, render_derivation, table
+    from foresight.reports.latex import fmt_number, render_derivation, table, text_math
     from foresight.verify.krusell_smith import (
         HARK_REFERENCE,
         KRUSELL_SMITH_1998,
@@ -49,7 +49,7 @@ def build(ctx) -> str:
     progress = ctx.progress
     p = KrusellSmithParameters()
     grids = KrusellSmithGrids.default(**sc["grids"])
-    out = [escape(
+    out = [text_math(
         "The paper's headline application (Islah & Light 2025, Section 4.1) is the "
         "Krusell-Smith (1998) economy as econ-ark HARK implements it; its 'full horizon "
         "(moment-based)' benchmark is Krusell and Smith's approximate rational-expectations "
@@ -63,8 +63,8 @@ def build(ctx) -> str:
     rows = [
         ("beta, gamma", "0.99, 1 (log)"), ("alpha, delta", "0.36, 0.025"),
         ("z (bad, good)", "0.99, 1.01"), ("unemployment (bad, good)", "10 %, 4 %"),
-        ("labour endowment l", "0.3271 per employed agent; no income when unemployed"),
-        ("borrowing limit", "0 (the natural limit with no unemployment income)"),
+        ("labour endowment l_e", "0.3271 per employed agent; no income when unemployed"),
+        ("borrowing limit b", "0 (the natural limit with no unemployment income)"),
         ("durations, spells", "8 / 8 periods; 2.5 / 1.5 periods"),
         ("relative probabilities", "0.75 (bad to good), 1.25 (good to bad)"),
         ("asset grid (EGM)", f"{grids.assets.size} points, 0.001 to 250, HARK's "
@@ -73,8 +73,8 @@ def build(ctx) -> str:
                          f"{grids.capital[-1]:g}; policies linear in K between them"),
         ("histogram grid", f"{grids.fine.size} points, 0 to 250 (Young's lottery)"),
     ]
-    out.append(table(["parameter", "value"], [[escape(a), escape(b)] for a, b in rows],
-                     escape("Calibration: HARK's init_KS_agents / init_KS_economy, i.e. "
+    out.append(table(["parameter", "value"], [[text_math(a), text_math(b)] for a, b in rows],
+                     text_math("Calibration: HARK's init_KS_agents / init_KS_economy, i.e. "
                             "Krusell and Smith (1998); numerical grids are parameters."),
                      "tab:ks-calibration", "ll"))
 
@@ -83,23 +83,23 @@ def build(ctx) -> str:
     out.append(r"\subsection{Derivations}")
     firm, hh = dks.firm_derivation(), dks.household_derivation()
     chain, ss = dks.employment_chain_derivation(), dks.steady_state_derivation()
-    out.append(escape("Firm: profit, first-order conditions, factor prices; constant returns "
+    out.append(text_math("Firm: profit, first-order conditions, factor prices; constant returns "
                       "make the factor payments exhaust output (the resource identity)."))
     out.append(render_derivation(firm))
-    out.append(escape("Household: Lagrangian with the borrowing constraint, first-order "
+    out.append(text_math("Household: Lagrangian with the borrowing constraint, first-order "
                       "conditions, envelope, the Euler equation and its EGM inversion."))
     out.append(render_derivation(hh))
-    out.append(escape("Employment chain: the 16 conditions (aggregate marginals, spells, "
+    out.append(text_math("Employment chain: the 16 conditions (aggregate marginals, spells, "
                       "relative probabilities, exact unemployment) solved for the 4x4 matrix; "
                       "its stationary law and the chain without aggregate shocks."))
     out.append(render_derivation(chain, skip=("Pi(e'", "transition_matrix")))
     P = p.transition_matrix
     out.append(table([""] + list(STATE_LABELS),
                      [[s] + [f"{x:.6f}" for x in P[i]] for i, s in enumerate(STATE_LABELS)],
-                     escape("The solved chain at the calibration (rows: from; columns: to). "
+                     text_math("The solved chain at the calibration (rows: from; columns: to). "
                             "HARK 0.17.2 prints the same rows to six decimals "
                             "(check krusell_smith.chain_vs_hark)."), "tab:ks-chain"))
-    out.append(escape("Representative-agent steady state (beta R = 1):"))
+    out.append(text_math("Representative-agent steady state (beta R = 1):"))
     out.append(render_derivation(ss))
 
     # ------------------------------------------------------------ stationary
@@ -114,12 +114,12 @@ def build(ctx) -> str:
         a, b = default_stationary()
     out.append(table(
         ["route", "K*", "R* - 1", "w*", "s"],
-        [[escape(eq.route), fmt_number(eq.capital, 8), fmt_number(eq.interest - 1, 6),
+        [[text_math(eq.route), fmt_number(eq.capital, 8), fmt_number(eq.interest - 1, 6),
           fmt_number(eq.wage, 6), fmt_number(eq.seconds, 3)] for eq in (a, b)]
-        + [[escape("complete markets (beta R = 1)"),
+        + [[text_math("complete markets (beta R = 1)"),
             fmt_number(a.representative_agent_capital, 8),
             fmt_number(1 / p.beta - 1, 6), "", ""]],
-        escape(f"z = {p.mean_productivity:g}, unemployment {p.mean_unemployment:.0%}. "
+        text_math(f"z = {p.mean_productivity:g}, unemployment {p.mean_unemployment:.0%}. "
                "Precautionary saving raises K by "
                f"{a.capital / a.representative_agent_capital - 1:.3%} "
                "above the complete-markets level: with unemployment spells of 1.5 to 2.5 "
@@ -145,18 +145,18 @@ def build(ctx) -> str:
     rows = []
     for z, state in enumerate(("bad", "good")):
         for label, res in runs.items():
-            rows.append([escape(f"{state}: ours, {label}")] + reg_cells(res.regression, z)
+            rows.append([text_math(f"{state}: ours, {label}")] + reg_cells(res.regression, z)
                         + [fmt_number(res.den_haan["max_percent"], 4),
                            fmt_number(res.capital_std, 4)])
-        rows.append([escape(f"{state}: HARK 0.17.2, 2000 agents")]
+        rows.append([text_math(f"{state}: HARK 0.17.2, 2000 agents")]
                     + reg_cells(HARK_REFERENCE["ks_form"], z)
                     + [fmt_number(HARK_REFERENCE["den_haan_max_percent"], 4),
                        fmt_number(HARK_REFERENCE["capital_std"], 4)])
-        rows.append([escape(f"{state}: Krusell-Smith (1998)")]
+        rows.append([text_math(f"{state}: Krusell-Smith (1998)")]
                     + reg_cells(KRUSELL_SMITH_1998["ks_form"], z) + ["", ""])
     out.append(table(
         ["", "a_z", "b_z", "R^2", "den Haan max %", "sigma(K)"], rows,
-        escape(f"log K' = a_z + b_z log K. Ours: {sc['periods']} periods, {sc['discard']} "
+        text_math(f"log K' = a_z + b_z log K. Ours: {sc['periods']} periods, {sc['discard']} "
                "discarded, Anderson-accelerated fixed point (tolerance 1e-6 on predicted "
                "log K'). HARK: patched so its loop iterates (../shared/peers/hark_ks.py), "
                "its own aggregate path; Krusell and Smith (1998) as quoted in the literature."),
@@ -167,24 +167,24 @@ def build(ctx) -> str:
         ours = cont.law.next_capital(z, k_test)
         ref = HARK_REFERENCE["ks_form"][z]
         theirs = np.exp(ref["intercept"] + ref["slope"] * np.log(k_test))
-        pred_rows.append([escape(state)] + [f"{100 * (o / t - 1):+.4f}"
+        pred_rows.append([text_math(state)] + [f"{100 * (o / t - 1):+.4f}"
                                             for o, t in zip(ours, theirs, strict=True)])
     out.append(table(["state"] + [f"K = {k:g}" for k in k_test], pred_rows,
-                     escape("One-step prediction of K', ours (continuum) relative to HARK's, "
+                     text_math("One-step prediction of K', ours (continuum) relative to HARK's, "
                             "percent. Intercepts and slopes trade off (log K varies little), "
                             "so predictions are compared, not coefficients."),
                      "tab:ks-predictions"))
     e = cont.euler
-    hark_rows = [[escape(f"{state}")] + [fmt_number(cont.hark_form[z]["intercept"], 6),
+    hark_rows = [[text_math(f"{state}")] + [fmt_number(cont.hark_form[z]["intercept"], 6),
                                          fmt_number(cont.hark_form[z]["slope"], 6),
                                          fmt_number(HARK_REFERENCE["hark_form"][z]["intercept"], 6),
                                          fmt_number(HARK_REFERENCE["hark_form"][z]["slope"], 6)]
                  for z, state in enumerate(("bad", "good"))]
     out.append(table(["state", "ours a", "ours b", "HARK a", "HARK b"], hark_rows,
-                     escape("HARK's form of the law, log A = a + b log M (A: end-of-period "
+                     text_math("HARK's form of the law, log A = a + b log M (A: end-of-period "
                             "savings, M: aggregate market resources), estimated on the same "
                             "simulated history."), "tab:ks-hark-form"))
-    out.append(escape(
+    out.append(text_math(
         f"Accuracy (continuum): den Haan's dynamic forecast error max "
         f"{cont.den_haan['max_percent']:.4f} %, mean {cont.den_haan['mean_percent']:.4f} %; "
         f"Euler-equation errors on the simulated distribution ({e['snapshots']} snapshots, "
@@ -213,7 +213,7 @@ def build(ctx) -> str:
     grid_figure(panels, ctx.figures_dir / "ks_den_haan")
     out.append(r"\begin{figure}[htbp]\centering"
                r"\includegraphics[width=\textwidth]{figures/ks_den_haan.pdf}"
-               r"\caption{" + escape(
+               r"\caption{" + text_math(
                    "den Haan's (2010) test: the law of motion iterated alone along the "
                    "aggregate path from the first period after the burn-in, against the "
                    "simulated economy (top: the first 1000 periods; bottom: the error over "

@@ -213,5 +213,5 @@ def test_report_section_quick_builds_and_compiles(tmp_path):
         assert needle in tex, needle
     if latex.tex_engine():
         assert result.pdf is not None and result.pdf.exists()
-        wide = latex.overfull_boxes(tmp_path / "report.log", threshold_pt=5.0)
+        wide = latex.overfull_boxes(tmp_path / "report.log", threshold_pt=0.0)
         assert not wide, wide
