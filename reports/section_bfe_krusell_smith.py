@@ -20,6 +20,8 @@ ORDER = 40
 READINGS = ("markov", "frozen-prices", "mean-z")
 RESULTS_DIR = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "results" / \
     "bfe_readings"
+#: Read at build time: their content enters the result cache's key.
+CACHE_INPUTS = (RESULTS_DIR,)
 
 
 def _scale(quick: bool) -> dict:
@@ -70,7 +72,7 @@ def build(ctx) -> str:
         monte_carlo,
     )
     from foresight.reports.figures import Line, Panel, grid_figure
-    from foresight.reports.latex import escape, fmt_number, render_derivation, table
+    from foresight.reports.latex import fmt_number, render_derivation, table, text_math
     from foresight.verify.bfe_krusell_smith import claims_krusell_smith
     from foresight.verify.krusell_smith import HARK_REFERENCE
 
@@ -78,7 +80,7 @@ def build(ctx) -> str:
     seed = int(getattr(ctx, "seed", 0) or 0)
     progress = getattr(ctx, "progress", None) or (lambda msg: None)
     hs = sc["horizons"]
-    out = [escape(
+    out = [text_math(
         "Every period the N-BFE of the Krusell-Smith economy is solved at the realised "
         "(population, z): a tree of aggregate histories up to depth N whose nodes carry "
         "aggregate capital K and the prices R(z, K), w(z, K) of the firm's first-order "
@@ -93,17 +95,17 @@ def build(ctx) -> str:
         "readings are computed side by side.")]
     out.append(table(
         ["reading", "beyond depth N", "source in the paper"],
-        [["markov", escape("z on its chain; prices R(z', K_N), w(z', K_N)"),
-          escape("Proposition 1, Definition 1")],
-         ["frozen-prices", escape("R, w fixed at the depth-N node's; employment still "
+        [["markov", text_math("z on its chain; prices R(z', K_N), w(z', K_N)"),
+          text_math("Proposition 1, Definition 1")],
+         ["frozen-prices", text_math("R, w fixed at the depth-N node's; employment still "
                                   "moves with z's chain"),
-          escape("Section 2.2 / Figure 2; the Section 3 exchange-rate example")],
-         ["mean-z", escape("no aggregate shocks: z, L at their stationary means, the 2x2 "
+          text_math("Section 2.2 / Figure 2; the Section 3 exchange-rate example")],
+         ["mean-z", text_math("no aggregate shocks: z, L at their stationary means, the 2x2 "
                            "employment chain (the stationary household at K_N)"),
-          escape("not in the paper: a third reading, computed for comparison")]],
-        escape("Continuation readings (foresight bfe --continuation)."),
+          text_math("not in the paper: a third reading, computed for comparison")]],
+        text_math("Continuation readings (foresight bfe --continuation)."),
         "tab:bfeks-readings", "lp{6.3cm}p{4.6cm}"))
-    out.append(escape("The readings, derived: the expected aggregate k periods beyond the "
+    out.append(text_math("The readings, derived: the expected aggregate k periods beyond the "
                       "horizon puts weight lambda^k on today's deviation from the mean "
                       "(markov); frozen-prices is lambda = 1, mean-z lambda = 0."))
     out.append(render_derivation(continuation_derivation()))
@@ -124,15 +126,15 @@ def build(ctx) -> str:
     alm = distance_to_alm(horizons=hs, paths=sc["alm_paths"], periods=sc["periods"],
                           burn_in=sc["burn_in"], seed=seed, continuation="markov")
     cols = [f"N = {n}" for n in hs]
-    rows = [[escape("paper (HARK start, 5000 agents)")]
+    rows = [[text_math("paper (HARK start, 5000 agents)")]
             + [fmt_number(PAPER_TABLE1.get(n, float("nan")), 3) for n in hs]]
     for (reading, burn), r in runs.items():
-        rows.append([escape(f"{reading}, burn-in {burn}")]
+        rows.append([text_math(f"{reading}, burn-in {burn}")]
                     + [f"{r['sigma_mean'][i]:.4f} ({r['sigma_se'][i]:.4f})"
                        for i in range(len(hs))])
     out.append(table(
         [""] + cols, rows,
-        escape("The paper's Table 1 under each reading: sigma of mean capital over a path "
+        text_math("The paper's Table 1 under each reading: sigma of mean capital over a path "
                f"of {sc['periods']} periods, "
                f"averaged over {sc['paths']} paths (continuum; HARK's start: everybody at "
                "the steady-state capital, first state bad; burn-in 0 measures the transient "
@@ -147,11 +149,11 @@ def build(ctx) -> str:
                                              if n in PAPER_TABLE4[j] else "" for n in hs])
         for reading in READINGS:
             fe = runs[reading, sc["burn_in"]]["forecast_error_mean"]
-            rows.append([escape(f"{j} ahead, {reading}")]
+            rows.append([text_math(f"{j} ahead, {reading}")]
                         + [fmt_number(100 * fe[i][j - 1], 3) for i in range(len(hs))])
     out.append(table(
         ["forecast error (%)"] + cols, rows,
-        escape("The paper's Table 4 under each reading: forecast errors of equation (2) "
+        text_math("The paper's Table 4 under each reading: forecast errors of equation (2) "
                "for mean capital, percent "
                f"(burn-in {sc['burn_in']}).  K_(t+1) is chosen at t, so for N >= 1 the "
                "one-period-ahead forecast of beginning-of-period capital is exact (zero "
@@ -163,9 +165,9 @@ def build(ctx) -> str:
     if claims:
         out.append(table(
             ["claim (paper)", "observed", "verdict"],
-            [[escape(c.statement + " [" + c.name.split("[", 1)[-1]), escape(str(c.observed)),
+            [[text_math(c.statement + " [" + c.name.split("[", 1)[-1]), text_math(str(c.observed)),
               "holds" if c.passed else "not supported"] for c in claims],
-            escape("The paper's claims checked at report scale (steps > 2 standard errors "
+            text_math("The paper's claims checked at report scale (steps > 2 standard errors "
                    "of the paired difference; the same shocks for every N)."),
             "tab:bfeks-claims", "p{8.2cm}p{3.2cm}l"))
 
@@ -184,7 +186,7 @@ def build(ctx) -> str:
     grid_figure(panels, ctx.figures_dir / "bfeks_figure3")
     out.append(r"\begin{figure}[htbp]\centering"
                r"\includegraphics[width=\textwidth]{figures/bfeks_figure3.pdf}"
-               r"\caption{" + escape(
+               r"\caption{" + text_math(
                    f"Figure 3 of the paper: mean capital on one aggregate path of "
                    f"{sc['fig_periods']} periods from HARK's start, N-BFE for N = "
                    f"{', '.join(map(str, hs))} and the moment-based benchmark on the same "
@@ -195,7 +197,7 @@ def build(ctx) -> str:
         [[str(n), fmt_number(alm["mean_abs_distance"][i], 4),
           fmt_number(alm["max_abs_distance"][i], 4), fmt_number(alm["sigma"][i], 4),
           fmt_number(alm["sigma_alm"], 4)] for i, n in enumerate(alm["horizons"])],
-        escape(f"Beyond the paper: distance of N-BFE capital (markov) to the KS-ALM path on "
+        text_math(f"Beyond the paper: distance of N-BFE capital (markov) to the KS-ALM path on "
                f"the same shocks, {sc['alm_paths']} paths x {sc['periods']} periods after "
                f"{sc['burn_in']}."), "tab:bfeks-alm-distance"))
 
@@ -207,18 +209,18 @@ def build(ctx) -> str:
         for _, r in sorted(ks.items()):
             if "sigma_mean" not in r:
                 continue
-            rows.append([escape(f"{r['continuation']}, {r['initial']}, burn {r['burn_in']}, "
+            rows.append([text_math(f"{r['continuation']}, {r['initial']}, burn {r['burn_in']}, "
                                 f"{r['mode']}, {r['paths']}x{r['periods']}")]
-                        + [escape(" ".join(f"{x:.3f}" for x in r["sigma_mean"]))]
-                        + [escape(" ".join(f"{100 * fe[0]:.3f}"
+                        + [text_math(" ".join(f"{x:.3f}" for x in r["sigma_mean"]))]
+                        + [text_math(" ".join(f"{100 * fe[0]:.3f}"
                                            for fe in r["forecast_error_mean"]))])
         out.append(table(
             ["run", "sigma(K), N = 0, 1, 2, ...", "FE 1 ahead %, N = 0, 1, ..."], rows,
-            escape("Paper-scale runs (benchmarks/bfe_readings.py, results in "
+            text_math("Paper-scale runs (benchmarks/bfe_readings.py, results in "
                    "benchmarks/results/bfe_readings; each file records its model, reading, "
                    "start, sizes, seed and timing)."), "tab:bfeks-paper-scale",
             "p{7cm}p{3.2cm}p{3.4cm}"))
-    out.append(escape(
+    out.append(text_math(
         "Why our numbers differ from the paper's.  (1) Under every reading sigma(K) falls "
         "with N here: with K predetermined, a foresight of one or two quarters adds an "
         "exact view of K_(t+1), K_(t+2) but leaves the long-run beliefs (frozen at depth N) "
