@@ -13,10 +13,17 @@ latexmk or pdflatex is installed, DIR/report.pdf.  Without TeX it says how to
 get the PDF.  Exit status 0 when every section built and every check passed,
 1 otherwise, 2 on bad usage.
 
+Sections and verification cases computed before by the same code (every
+source file, dependency version, seed and size enters the key) are reused from
+a result cache, so a second report takes seconds; --no-cache recomputes
+everything.  The provenance says which parts were reused and when they were
+computed.
+
 examples:
   foresight report                      full report into ./report (a few minutes)
   foresight report --out /tmp/r --quick small samples (seconds; for previews and tests)
   foresight report --no-pdf --json      .tex only; print a JSON summary on stdout
+  foresight report --no-cache           recompute every section and check
 """
 
 
@@ -35,6 +42,12 @@ def add_arguments(p):
     p.add_argument("--sections", metavar="NAMES",
                    help="comma-separated subset of sections, e.g. blume_easley,exercises")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+    p.add_argument("--no-cache", action="store_true",
+                   help="recompute every section and verification case (default: reuse "
+                        "results of the same code, seed and sizes)")
+    p.add_argument("--cache-dir", metavar="DIR", default=None,
+                   help="result cache folder (default $FORESIGHT_CACHE_DIR, else "
+                        "~/.cache/foresight/report)")
 
 
 def _sections(text):
@@ -72,6 +85,17 @@ def run(args) -> int:
     except OSError as exc:
         raise ParameterError("--out", args.out, "a folder that can be created and written",
                              exc.strerror) from None
+    cache_dir = None
+    if not args.no_cache:
+        from foresight.reports.result_cache import default_dir
+
+        cache_dir = Path(args.cache_dir).expanduser() if args.cache_dir else default_dir()
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ParameterError("--cache-dir", str(cache_dir),
+                                 "a folder that can be created and written (or --no-cache)",
+                                 exc.strerror) from None
     start = time.perf_counter()
 
     def progress(message: str) -> None:
@@ -87,6 +111,7 @@ def run(args) -> int:
         verify_select=args.verify_select,
         sections=_sections(args.sections),
         progress=progress,
+        cache_dir=cache_dir,
     )
     summary = result.summary()
     if args.json:

@@ -58,6 +58,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import shutil
 import sys
 import time
 import traceback
@@ -160,6 +161,7 @@ class SectionOutcome:
     body: str
     seconds: float
     error: str = ""
+    reused: str = ""  # when reused from the cache: the date it was computed
 
     @property
     def name(self) -> str:
@@ -167,7 +169,8 @@ class SectionOutcome:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "module": self.module, "title": self.title,
-                "ok": self.ok, "seconds": round(self.seconds, 3), "error": self.error}
+                "ok": self.ok, "seconds": round(self.seconds, 3), "error": self.error,
+                "reused_from": self.reused or None}
 
 
 def discover_sections() -> list[str]:
@@ -221,8 +224,58 @@ def _load_section(spec):
     return getattr(spec, "__name__", type(spec).__name__), spec
 
 
-def build_sections(ctx: ReportContext, sections: Sequence | None = None) -> list[SectionOutcome]:
-    """Import and build every section; failures become boxed notices, never exceptions."""
+def _figure_state(folder: Path) -> dict:
+    return {p.name: (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir()
+            if p.is_file()}
+
+
+def _build_section(ctx: ReportContext, name: str, module, cache) -> tuple[str, str]:
+    """(body, "" or when and how fast the reused result was computed) of one section.
+
+    With a cache, only the project's own sections are reused (a section passed
+    as an object has no source the key could cover).  What a section adds to
+    `ctx` -- checks, provenance entries, figures -- is stored with its body and
+    restored on reuse, so a reused section reads exactly as a computed one.
+    """
+    from dataclasses import asdict
+
+    from foresight.verify.check import CheckResult
+
+    if cache is None or not name.startswith(f"foresight.reports.{SECTION_PREFIX}"):
+        return str(module.build(ctx)), ""
+    from foresight.reports.result_cache import inputs_digest
+
+    params = {"seed": ctx.seed, "quick": ctx.quick,
+              "inputs": inputs_digest(getattr(module, "CACHE_INPUTS", ()))}
+    hit = cache.load("section", name, params)
+    if hit is not None:
+        for rel, path in hit.files.items():
+            shutil.copyfile(path, ctx.figures_dir / rel)
+        ctx.checks.extend(CheckResult(**d) for d in hit.payload["checks"])
+        ctx.provenance.update(hit.payload["provenance"])
+        return hit.payload["body"], f"{hit.created} in {hit.payload['seconds']:.1f} s"
+    figures_before = _figure_state(ctx.figures_dir)
+    n_checks, provenance_before = len(ctx.checks), dict(ctx.provenance)
+    start = time.perf_counter()
+    body = str(module.build(ctx))
+    written = {k for k, v in _figure_state(ctx.figures_dir).items()
+               if figures_before.get(k) != v}
+    payload = {"body": body, "seconds": time.perf_counter() - start,
+               "checks": [asdict(r) for r in ctx.checks[n_checks:]],
+               "provenance": {k: v for k, v in ctx.provenance.items()
+                              if provenance_before.get(k, object()) != v}}
+    cache.store("section", name, params, payload,
+                files={rel: ctx.figures_dir / rel for rel in sorted(written)})
+    return body, ""
+
+
+def build_sections(ctx: ReportContext, sections: Sequence | None = None,
+                   cache=None) -> list[SectionOutcome]:
+    """Import and build every section; failures become boxed notices, never exceptions.
+
+    `cache` (a :class:`~foresight.reports.result_cache.ResultCache`) reuses a
+    section computed before by the same code on the same seed and sizes.
+    """
     specs = list(discover_sections() if sections is None else sections)
     loaded = []
     for spec in specs:
@@ -242,10 +295,12 @@ def build_sections(ctx: ReportContext, sections: Sequence | None = None) -> list
         if error is None:
             ctx.progress(f"section {title!r} ...")
             try:
-                body = str(module.build(ctx))
+                body, reused = _build_section(ctx, name, module, cache)
                 outcomes.append(SectionOutcome(name, title, order, True, body,
-                                               time.perf_counter() - start))
-                ctx.progress(f"section {title!r} done in {time.perf_counter() - start:.1f} s")
+                                               time.perf_counter() - start, reused=reused))
+                ctx.progress(f"section {title!r} "
+                             + (f"reused (computed {reused})" if reused else "done")
+                             + f" in {time.perf_counter() - start:.1f} s")
                 continue
             except Exception as exc:  # noqa: BLE001
                 error = exc
@@ -269,16 +324,34 @@ def _write_traceback(out_dir: Path, name: str, exc: BaseException) -> Path:
 # ------------------------------------------------------------------ verification
 
 
-def run_registered_checks(select: str | None = None, progress=None) -> list:
+def run_registered_checks(select: str | None = None, progress=None, cache=None) -> list:
     """Run every registered verification case; a case that raises becomes a failed record.
 
     Delegates to :func:`foresight.verify.registry.run_cases`, which turns an
     exception into a FAILED record naming the case, the exception and where.
+    With `cache`, a case whose checks all passed before with the same code is
+    reused; a case with a failed check is always recomputed.
     """
     from foresight.verify.registry import run_cases
 
+    runner = None
+    if cache is not None:
+        from dataclasses import asdict
+
+        from foresight.verify.check import CheckResult
+
+        def runner(case):
+            hit = cache.load("verify", case.name, {})
+            if hit is not None:
+                return [CheckResult(**d) for d in hit.payload]
+            out = case.run()
+            records = [out] if isinstance(out, CheckResult) else list(out)
+            if records and all(r.passed for r in records):
+                cache.store("verify", case.name, {}, [asdict(r) for r in records])
+            return records
+
     return run_cases(select, progress=None if progress is None
-                     else (lambda name: progress(f"verify {name}")))
+                     else (lambda name: progress(f"verify {name}")), runner=runner)
 
 
 def abbreviate(text, limit: int = CELL_CHARS) -> str:
@@ -505,6 +578,7 @@ def build_report(
     sections: Sequence | None = None,
     progress: Callable[[str], None] | None = None,
     tex_timeout: float = 240.0,
+    cache_dir=None,
 ) -> ReportResult:
     """Write ``report.tex`` (and ``report.pdf`` when TeX is installed) into `out_dir`.
 
@@ -528,6 +602,11 @@ def build_report(
         every ``foresight.reports.section_*`` module present.
     progress : callable(str), optional
         Progress sink (default: lines on stderr).
+    cache_dir : path, optional
+        Reuse sections and verification cases computed before by the same code
+        (:mod:`foresight.reports.result_cache`); None (the default of the API)
+        computes everything.  ``foresight report`` passes the default cache
+        folder unless ``--no-cache``.
 
     Returns
     -------
@@ -539,7 +618,12 @@ def build_report(
     for stale in (out_dir / "errors").glob("*.txt"):
         stale.unlink()
     timing: dict[str, float] = {}
-    outcomes = build_sections(ctx, sections)
+    cache = None
+    if cache_dir is not None:
+        from foresight.reports.result_cache import ResultCache
+
+        cache = ResultCache(cache_dir, notify=ctx.progress)
+    outcomes = build_sections(ctx, sections, cache)
     for s in outcomes:
         timing[f"section.{s.name}"] = s.seconds
 
@@ -547,13 +631,18 @@ def build_report(
     registry_checks = []
     if verify:
         ctx.progress("running the registered verification cases ...")
-        registry_checks = run_registered_checks(verify_select, progress=ctx.progress)
+        registry_checks = run_registered_checks(verify_select, progress=ctx.progress,
+                                                cache=cache)
     timing["verification"] = time.perf_counter() - t0
     checks = list(ctx.checks) + registry_checks
 
     prov = provenance(seed, quick)
-    prov["sections"] = {s.name: f"{'ok' if s.ok else 'FAILED'} in {s.seconds:.1f} s"
+    prov["sections"] = {s.name: (f"reused from the result cache (computed {s.reused})"
+                                 if s.reused else
+                                 f"{'ok' if s.ok else 'FAILED'} in {s.seconds:.1f} s")
                         for s in outcomes}
+    prov["result_cache"] = (f"{cache.root} (key: code fingerprint {cache.fingerprint[:16]}, "
+                            "seed, sizes, inputs)" if cache else "not used")
     if ctx.provenance:
         prov["section_entries"] = dict(ctx.provenance)
     rows_sections = check_rows(ctx.checks)
