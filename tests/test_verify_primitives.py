@@ -5,6 +5,7 @@ from __future__ import annotations
 import types
 
 import numpy as np
+import pytest
 
 from foresight.numerics.bfe import BFESolver, CapacityModel
 from foresight.verify import bfe as vb
@@ -93,3 +94,39 @@ def test_planner_numeric_fails_on_wrong_gamma_shares():
     shifted = vbe.check_planner_numeric(econ, sim.states, sim.shares, sim.log_prices + 1e-6,
                                         dates=(0, 5))
     assert shifted[0].passed and not shifted[1].passed
+
+
+def test_derived_policies_pass_and_cover_every_regime():
+    r = vb.check_derived_policies()
+    assert r.passed, str(r)
+    for where, counts in r.details["cases"].items():
+        assert counts["zero"] > 0 and counts["interior"] > 0, (where, counts)
+    assert r.details["cases"]["top"]["a_max"] > 0
+
+
+@pytest.mark.parametrize("wrong", ["swap boundaries", "top gain from the down move",
+                                   "interior exponent"])
+def test_derived_policies_fail_on_a_wrong_derivation(wrong):
+    import copy
+
+    import sympy as sp
+
+    from foresight.derivations.capacity import capacity_derivation
+
+    # A copy: capacity_derivation() is cached, and the other tests need the true one.
+    d = copy.copy(capacity_derivation())
+    d.results = dict(d.results)
+    sym = {s.name: s for s in d["optimal_investment_top"].free_symbols
+           | d["optimal_investment"].free_symbols}
+    if wrong == "swap boundaries":
+        d.results["optimal_investment_top"], d.results["optimal_investment_bottom"] = (
+            d.results["optimal_investment_bottom"], d.results["optimal_investment_top"])
+    elif wrong == "top gain from the down move":  # the mutation run's der-capacity-boundary-swap
+        d.results["optimal_investment_top"] = d["optimal_investment_top"].subs(
+            sym["w_down"], sym["w_stay"])
+    else:  # the root of beta C/(1+a) - d = 0 instead of beta C/(1+a)^2 - d = 0
+        root = sym["beta"] * sym["C"] / sym["cost"] - 1
+        d.results["optimal_investment"] = sp.Piecewise(
+            (0, sym["C"] <= 0), (sp.Min(sym["a_max"], sp.Max(0, root)), True))
+    assert not vb.check_derived_policies(d).passed
+    assert vb.check_derived_policies().passed  # the cached derivation is untouched
