@@ -428,7 +428,8 @@ def _experiment_key(manifest: Mapping) -> str:
 def _read_batch_file(path: Path, start: int, stop: int, experiment: str | None):
     """Return the arrays of `path` after checking its header; raise :class:`_BadFile`."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # Our own handle: np.load leaks the one it opens when the zip directory is bad.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
     except Exception as exc:  # zipfile.BadZipFile, OSError, ValueError, EOFError, ...
         raise _BadFile(f"unreadable ({type(exc).__name__}: {exc})") from None

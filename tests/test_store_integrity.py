@@ -157,3 +157,27 @@ def test_store_files_open_with_plain_numpy(store):
         assert data["path"].shape == (4, 20)
         header = json.loads(data["__foresight__"].tobytes())
     assert (header["start"], header["stop"]) == (0, 4) and len(header["sha256"]) == 64
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_unreadable_file_leaves_no_open_handle(store):
+    import os
+
+    from foresight.numerics.montecarlo import _BadFile, _read_batch_file
+
+    path = _files(store)[1]
+    _truncate(path)
+    with pytest.raises(_BadFile):
+        _read_batch_file(path, 4, 8, None)
+
+    def open_on_path():
+        out = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                    out.append(fd)
+            except OSError:
+                pass
+        return out
+
+    assert open_on_path() == []
