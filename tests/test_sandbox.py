@@ -394,3 +394,19 @@ def test_no_isolation_is_refused_clearly_or_warned(monkeypatch, tmp_path, capsys
     assert main(["check-exercise", "23.2", "--code", f"{path}:ok"]) == 2
     err = capsys.readouterr().err
     assert "no isolation available" in err and "\n" not in err.strip()
+
+
+def test_tmp_is_mounted_before_the_interpreter_so_a_venv_under_tmp_stays_visible(tmp_path):
+    """A checkout (and its .venv) under /tmp: the scratch mounted on /tmp must not hide the
+    interpreter bound read-only (CI in a /tmp clone found 'execvp .venv/bin/python: No such
+    file', and every namespace test skipped)."""
+    import shutil as _shutil
+
+    if _shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap not installed")
+    cmd = sb.bwrap_command(tmp_path, ["python"])
+    pairs = list(zip(cmd, cmd[1:], cmd[2:], strict=False))
+    tmp_at = next(i for i, (flag, _, dest) in enumerate(pairs)
+                  if flag == "--bind" and dest == "/tmp")
+    ro_binds = [i for i, (flag, _, _) in enumerate(pairs) if flag == "--ro-bind"]
+    assert ro_binds and tmp_at < min(ro_binds)

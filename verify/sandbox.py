@@ -22,9 +22,11 @@ Examples
 >>> d = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (d / "sol.py").write_text("def double(x):\\n    return {'y': 2 * x}\\n")
 >>> calls = [{"args": [{"array": "x"}]}]
->>> out = run_function(f"{d}/sol.py:double", calls, {"x": np.arange(3.0)}, timeout=30)
->>> out.ok, out.results[0]["y"].tolist()
-(True, [0.0, 2.0, 4.0])
+>>> mode = "namespaces" if isolation_available()[0] else "process"  # no bwrap: limits only
+>>> out = run_function(f"{d}/sol.py:double", calls, {"x": np.arange(3.0)}, timeout=30,
+...                    isolation=mode)
+>>> out.ok, out.results[0]["y"].tolist(), out.isolation == mode
+(True, [0.0, 2.0, 4.0], True)
 """
 
 from __future__ import annotations
@@ -403,7 +405,10 @@ def bwrap_command(work: Path, argv: list[str]) -> list[str]:
     cmd = [bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
            "--unshare-uts", "--unshare-cgroup-try", "--uid", "65534", "--gid", "65534",
            "--hostname", "sandbox", "--die-with-parent", "--new-session",
-           "--cap-drop", "ALL", "--clearenv"]
+           "--cap-drop", "ALL", "--clearenv",
+           # /tmp first: the read-only binds below then show through it, so an
+           # interpreter or venv that lives under /tmp stays visible.
+           "--bind", str(work / "scratch"), "/tmp"]
     for d in bound:
         cmd += ["--ro-bind", d, d]
     dirs, files = _project_paths(bound)
@@ -414,7 +419,6 @@ def bwrap_command(work: Path, argv: list[str]) -> list[str]:
     cmd += ["--proc", "/proc", "--dev", "/dev",
             "--ro-bind", str(work / "in"), _IN,
             "--bind", str(work / "scratch"), _SCRATCH,
-            "--bind", str(work / "scratch"), "/tmp",
             "--chdir", _SCRATCH]
     for k, v in _child_env(_SCRATCH).items():
         cmd += ["--setenv", k, v]
