@@ -239,3 +239,35 @@ def test_cli_undecided_has_its_own_exit_code(capsys):
         main(["check-exercise", "--help"])
     help_text = capsys.readouterr().out
     assert "3 undecided" in help_text and "--budget-memory" in help_text
+
+
+# A seed found by CI: its 16 points all had values so large that "+ 10^(-40) lambda" hid
+# below 128-bit enclosures that agreed to 64 bits, and the answer was ACCEPTED.
+SEEDS = (1, 2, 3, 934504486)
+RIGHT_ALLOCATION = "lambda*l/(1-lambda+lambda*l)"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tiny_difference_is_rejected_whatever_the_points(seed):
+    v = check_answer("23.1.allocation", f"{RIGHT_ALLOCATION} + 10^(-40) lambda", seed=seed)
+    assert v.status == "rejected", v.message
+    assert check_answer("23.1.allocation", RIGHT_ALLOCATION, seed=seed).status == "accepted"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_difference_below_every_precision_is_rejected_exactly(seed):
+    """10^(-1024) lambda is below 2^-2048 of the value at every point drawn: rational
+    functions are then compared exactly (their difference does not cancel)."""
+    v = check_answer("23.1.allocation", f"{RIGHT_ALLOCATION} + (10^(-64))^16 lambda",
+                     seed=seed)
+    assert v.status == "rejected", v.message
+    assert "differs from the derived result by" in v.message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("factor", ["(1 + 10^(-40) t)", "exp(10^(-40) t)",
+                                    "(1 + (10^(-64))^16 t)", "exp(10^(-40) pi2)"])
+def test_price_factor_moving_below_double_precision_is_rejected(seed, factor):
+    v = check_answer("23.1.price", f"{PRICE} {factor}", seed=seed)
+    assert v.status == "rejected", v.message
+    assert check_answer("23.1.price", f"3 {PRICE}", seed=seed).status.startswith("accepted")

@@ -163,9 +163,14 @@ def _both(a, r, point):
             continue
         if ie.disjoint(va, vr):
             return va, vr, ""
-        if ie.narrow(va, _AGREE_BITS) and ie.narrow(vr, _AGREE_BITS):
+        # Agreement only counts at the highest precision: enclosures that overlap at
+        # 128 bits hide any difference below ~2^-128 of the value (an answer with a
+        # "+ 10^(-40) lambda" term), so an overlap sends the point to the next precision.
+        if (prec == PRECISIONS[-1] and ie.narrow(va, _AGREE_BITS)
+                and ie.narrow(vr, _AGREE_BITS)):
             return va, vr, ""
-        last = ie.Inconclusive("enclosures too wide")
+        last = ie.Inconclusive("enclosures too wide" if prec == PRECISIONS[-1]
+                               else "overlap below the highest precision")
     raise last or ie.Inconclusive("no precision decides")
 
 
@@ -279,6 +284,16 @@ def _compare_exact(question, answer, a, r, symbols, labels, rng, seed) -> Verdic
         return _undecided(qid, f"your answer could be evaluated precisely at only {agreed} of "
                           f"{attempts} random points ({why or 'enclosures too wide'}); no "
                           "difference was found.", answer, ref, seed)
+    difference = _rational_difference(a, r, symbols)
+    if difference is not None:
+        return Verdict(
+            "rejected", qid,
+            f"REJECTED ({qid}): your answer differs from the derived result by "
+            f"{sp.sstr(difference)}: both are rational functions of "
+            f"{', '.join(labels.get(s, str(s)) for s in symbols)}, and their difference does "
+            "not cancel (too small to show at the random points drawn).\n"
+            f"  (the derived result comes from {question.source})\n" + _seed_note(seed),
+            answer, ref, {"difference": sp.sstr(difference)}, seed=seed)
     how = ("equal to the derived value" if not symbols else
            f"equal to the derived result at {agreed} random points of the domain "
            "(interval arithmetic)")
@@ -286,29 +301,80 @@ def _compare_exact(question, answer, a, r, symbols, labels, rng, seed) -> Verdic
                    + _seed_note(seed), answer, ref, seed=seed)
 
 
+def _rational_difference(a, r, symbols):
+    """``a - r`` when both are rational functions with rational coefficients and it is not
+    identically zero; None otherwise (equal, or not decidable this way).
+
+    For rational functions, cancelling the difference decides equality exactly, so an
+    answer that differs from the reference by a term too small for any sampled point (a
+    tiny constant times a symbol) cannot pass.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> x = sp.Symbol("x", positive=True)
+    >>> _rational_difference(x / (1 + x) + sp.Rational(1, 10**40) * x, x / (1 + x), [x])
+    x/10000000000000000000000000000000000000000
+    >>> _rational_difference((x**2 - 1) / (x - 1), x + 1, [x]) is None
+    True
+    """
+    exprs = (sp.sympify(a), sp.sympify(r))
+    if not symbols or any(e.atoms(sp.Float) for e in exprs):
+        return None
+    if not all(e.is_rational_function(*symbols) for e in exprs):
+        return None
+    difference = sp.cancel(sp.together(exprs[0] - exprs[1]))
+    return None if difference == 0 else difference
+
+
+def _factor_dependence(a, r, history):
+    """``(symbol, answer/derived)`` when that ratio, simplified, is a rational function that
+    provably depends on a date or history symbol; None otherwise.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> d, t, x = sp.symbols("delta t x", positive=True)
+    >>> _factor_dependence(d**t * x * (1 + t / 10**40), d**t * x, [t])[0]
+    t
+    >>> _factor_dependence(d**(t + 1) * x * 3, d**t * x, [t]) is None
+    True
+    """
+    ratio = sp.cancel(sp.powsimp(sp.together(sp.sympify(a) / sp.sympify(r)), force=True))
+    if ratio.atoms(sp.Float) or not ratio.is_rational_function(*ratio.free_symbols):
+        return None
+    for symbol in history:
+        if ratio.has(symbol) and sp.cancel(sp.diff(ratio, symbol)) != 0:
+            return symbol, ratio
+    return None
+
+
 def _ratio(a, r, point):
-    """Enclosure of answer/derived at `point` narrow enough to compare, or raise."""
-    last = None
-    for prec in PRECISIONS:
-        try:
-            va, vr, undefined = _both(a, r, point)
-        except ie.Inconclusive as exc:
-            raise exc
-        if va is None:
-            return None, None, vr, undefined
-        try:
-            old = ie.iv.prec
-            ie.iv.prec = prec
-            try:
-                ratio = va / vr
-            finally:
-                ie.iv.prec = old
-        except ZeroDivisionError:
-            raise _Skip("derived price 0") from None
-        if ie.narrow(ratio, _AGREE_BITS) or ie.mpf(ratio.b) <= 0:
-            return ratio, va, vr, ""
-        last = ie.Inconclusive("ratio enclosure too wide")
-    raise last
+    """Enclosure of answer/derived at `point` narrow enough to compare, or raise.
+
+    Both prices are evaluated at the highest precision whatever precision separates
+    them: ratios are compared across dates and histories, and a factor such as
+    ``exp(10^(-40) t)`` moves them by far less than 2^-128.
+    """
+    va, vr, undefined = _both(a, r, point)
+    if va is None:
+        return None, None, vr, undefined
+    try:
+        va, vr = (ie.evaluate(a, point, PRECISIONS[-1]),
+                  ie.evaluate(r, point, PRECISIONS[-1]))
+    except (ie.Undefined, ie.Inconclusive):
+        pass  # keep the enclosures _both found
+    old = ie.iv.prec
+    ie.iv.prec = PRECISIONS[-1]
+    try:
+        ratio = va / vr
+    except ZeroDivisionError:
+        raise _Skip("derived price 0") from None
+    finally:
+        ie.iv.prec = old
+    if ie.narrow(ratio, _AGREE_BITS) or ie.mpf(ratio.b) <= 0:
+        return ratio, va, vr, ""
+    raise ie.Inconclusive("ratio enclosure too wide")
 
 
 def _compare_up_to_factor(question, answer, a, r, symbols, labels, rng, seed) -> Verdict:
@@ -376,6 +442,17 @@ def _compare_up_to_factor(question, answer, a, r, symbols, labels, rng, seed) ->
         return _undecided(qid, f"your price could be evaluated precisely at only {agreed} of "
                           f"{attempts} random points ({why or 'enclosures too wide'}); no "
                           "difference was found.", answer, ref, seed)
+    dependence = _factor_dependence(a, r, history)
+    if dependence is not None:
+        symbol, factor = dependence
+        return Verdict(
+            "rejected", qid,
+            f"REJECTED ({qid}): your price over the derived price is {sp.sstr(factor)}, which "
+            f"depends on {labels.get(symbol, str(symbol))} (exact: a rational function whose "
+            "derivative does not cancel), so it is not a factor independent of the date and "
+            f"history ({names}); the dependence is too small to show at the random points "
+            f"drawn.\n  (derived price {sp.sstr(ref)}, from {question.source})\n"
+            + _seed_note(seed), answer, ref, {"factor": sp.sstr(factor)}, seed=seed)
     if all(ie.contains(x, 1) for x in ratios):
         return Verdict("accepted", qid, f"ACCEPTED ({qid}): identical to the derived price "
                        f"{sp.sstr(ref)} at {agreed} random points of the domain.\n"
