@@ -211,6 +211,13 @@ def test_report_section_quick_builds_and_compiles(tmp_path):
     assert "figures/ks_den_haan.pdf" in tex and (tmp_path / "figures" / "ks_den_haan.pdf").exists()
     for needle in ("FOC for K", "Euler equation", "0.525000", "HARK 0.17.2", "den Haan"):
         assert needle in tex, needle
+    # symbols typeset, not plain text (issue 11): the Lagrangian, Greek parameters, indices
+    assert r"\mathcal{L} =" in tex and "{mathcal" not in tex
+    for needle in (r"$\beta$, $\gamma$", r"$\alpha$, $\delta$", "$a_z$", "$b_z$",
+                   r"$\ge$"):
+        assert needle in tex, needle
+    for plain in ("beta, gamma &", "log K' = a_z", "\\textgreater{}="):
+        assert plain not in tex, plain
     if latex.tex_engine():
         assert result.pdf is not None and result.pdf.exists()
         wide = latex.overfull_boxes(tmp_path / "report.log", threshold_pt=0.0)
