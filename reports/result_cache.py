@@ -334,18 +334,23 @@ class ResultCache:
                      "sha256": sums}
             (staging / "entry.json").write_text(json.dumps(entry, indent=1))
             final.parent.mkdir(parents=True, exist_ok=True)
-            if final.exists():  # an older (or concurrent) copy of the same entry
-                self._quarantine(final, "replaced by a fresh computation", quiet=True)
+            if final.exists():
+                # A concurrent run stored this key first (a damaged entry was moved aside
+                # by load): same inputs, same result; keep theirs.
+                shutil.rmtree(staging, ignore_errors=True)
+                return True
             os.replace(staging, final)
         except OSError as exc:
-            # Another run renamed the same entry into place first, or the disk is
-            # full: the result stands, only its reuse is lost.
-            self.notify(f"cache: {kind} {name} not stored ({exc})")
+            # The other run won the rename race, or the disk is full: the result
+            # stands, only its reuse is lost.
             shutil.rmtree(staging, ignore_errors=True)
+            if final.is_dir():
+                return True
+            self.notify(f"cache: {kind} {name} not stored ({exc})")
             return False
         return True
 
-    def _quarantine(self, folder: Path, reason: str, quiet: bool = False) -> None:
+    def _quarantine(self, folder: Path, reason: str) -> None:
         target = self.root / "damaged" / f"{folder.name}-{time.strftime('%Y%m%dT%H%M%S')}"
         target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:6]}")
         try:
@@ -354,6 +359,5 @@ class ResultCache:
         except OSError:
             shutil.rmtree(folder, ignore_errors=True)
             target = None
-        if not quiet:
-            self.notify(f"cache: entry {folder} is damaged ({reason}); "
-                        f"{'moved to ' + str(target) if target else 'removed'}; recomputing")
+        self.notify(f"cache: entry {folder} is damaged ({reason}); "
+                    f"{'moved to ' + str(target) if target else 'removed'}; recomputing")

@@ -111,12 +111,15 @@ def test_damaged_entry_is_named_moved_aside_and_recomputed(tmp_path, damage):
     assert cache.load("section", "s", {}).payload == {"v": 41}
 
 
-def test_store_replaces_an_existing_entry_atomically(tmp_path):
+def test_a_second_store_of_one_key_keeps_the_first_and_leaves_nothing_behind(tmp_path):
+    """Two runs computing one key (same code, seed, sizes) stored the same result; the
+    second finds the entry in place, keeps it, and leaves no staging folder."""
     cache = rc.ResultCache(tmp_path, fingerprint="f")
     assert cache.store("case", "c", {}, [1])
-    assert cache.store("case", "c", {}, [2])
-    assert cache.load("case", "c", {}).payload == [2]
+    assert cache.store("case", "c", {}, [1])
+    assert cache.load("case", "c", {}).payload == [1]
     assert not any((tmp_path / "tmp").iterdir())
+    assert not (tmp_path / "damaged").exists()
 
 
 def test_inputs_digest_follows_file_content(tmp_path):
