@@ -161,7 +161,7 @@ class SectionOutcome:
     body: str
     seconds: float
     error: str = ""
-    reused: str = ""  # when reused from the cache: the date it was computed
+    reused: str = ""  # when reused from the cache: when and how fast it was computed
 
     @property
     def name(self) -> str:
@@ -235,7 +235,8 @@ def _build_section(ctx: ReportContext, name: str, module, cache) -> tuple[str, s
     With a cache, only the project's own sections are reused (a section passed
     as an object has no source the key could cover).  What a section adds to
     `ctx` -- checks, provenance entries, figures -- is stored with its body and
-    restored on reuse, so a reused section reads exactly as a computed one.
+    restored on reuse, so a reused section reads exactly as a computed one.  A
+    section with a failed check is not stored.
     """
     from dataclasses import asdict
 
@@ -264,8 +265,11 @@ def _build_section(ctx: ReportContext, name: str, module, cache) -> tuple[str, s
                "checks": [asdict(r) for r in ctx.checks[n_checks:]],
                "provenance": {k: v for k, v in ctx.provenance.items()
                               if provenance_before.get(k, object()) != v}}
-    cache.store("section", name, params, payload,
-                files={rel: ctx.figures_dir / rel for rel in sorted(written)})
+    # Like verification cases, a section whose own checks failed is never reused: a
+    # transient failure (a sandbox timeout on a loaded machine) must not stick.
+    if all(r.passed for r in ctx.checks[n_checks:]):
+        cache.store("section", name, params, payload,
+                    files={rel: ctx.figures_dir / rel for rel in sorted(written)})
     return body, ""
 
 

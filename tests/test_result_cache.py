@@ -226,3 +226,22 @@ def test_cli_help_teaches_the_cache(capsys):
         main(["report", "--help"])
     text = capsys.readouterr().out
     assert "--no-cache" in text and "--cache-dir" in text and "reused" in text
+
+
+def test_a_section_with_a_failed_check_is_recomputed(tmp_path, monkeypatch):
+    calls = []
+    name = "foresight.reports.section_zz_failing_probe"
+
+    def build(ctx):
+        calls.append(1)
+        ctx.add_check_results(CheckResult("probe.bad", "s", 1.0, 2.0, 0.1, "b", False, 1.0))
+        return "body"
+
+    module = types.ModuleType(name)
+    module.TITLE, module.ORDER, module.build = "Failing probe", 98, build
+    monkeypatch.setitem(sys.modules, name, module)
+    for out in ("a", "b"):
+        result = rp.build_report(tmp_path / out, sections=[name], pdf=False, verify=False,
+                                 progress=lambda m: None, cache_dir=tmp_path / "cache")
+        assert result.exit_status == 1
+    assert len(calls) == 2
