@@ -106,6 +106,15 @@ def _is_math_token(token: str) -> bool:
     return short and indices and token.count("_") <= 1 and token.count("^") <= 1
 
 
+def _symbols_from_ascii(text) -> str:
+    """``->``, ``>=``, ``<=``, ``!=`` and ``oo`` as the symbols they stand for, and
+    ``l_infinity`` as ``l_{oo}`` (not inside identifiers such as ``limit_l_inf``): the
+    common first step of :func:`text_math` and :func:`math_text`."""
+    text = str(text).replace("->", "→").replace(">=", "≥").replace("<=", "≤")
+    text = re.sub(r"\boo\b", "∞", text.replace("!=", "≠"))
+    return re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
+
+
 def text_math(text) -> str:
     """Escape `text`, typesetting tokens like ``c_1``, ``pi^i_t``, ``lambda`` as math.
 
@@ -128,10 +137,7 @@ def text_math(text) -> str:
     """
     if text is None:
         return ""
-    text = str(text).replace("->", "→").replace(">=", "≥").replace("<=", "≤")
-    text = re.sub(r"\boo\b", "∞", text.replace("!=", "≠"))
-    # l_infinity -> l_{\infty} (not inside identifiers such as limit_l_inf)
-    text = re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
+    text = _symbols_from_ascii(text)
     out, last = [], 0
     for m in _TOKEN_RE.finditer(text):
         out.append(escape(text[last:m.start()]))
@@ -271,9 +277,7 @@ def math_text(text) -> str:
     """
     if text is None:
         return ""
-    text = str(text).replace("->", "→").replace(">=", "≥").replace("<=", "≤")
-    text = re.sub(r"\boo\b", "∞", text.replace("!=", "≠"))
-    text = re.sub(r"(?<![A-Za-z0-9_])([A-Za-z]{1,2})_(?:infinity|inf|oo)\b", r"\1_{oo}", text)
+    text = _symbols_from_ascii(text)
     out, last = [], 0
 
     def words(chunk: str) -> str:
