@@ -272,6 +272,8 @@ def math_text(text) -> str:
     '\\text{Result: }\\mathtt{share\\_stable}'
     >>> math_text("lambda_{i,t} = lambda_i pi^i_t")
     '\\lambda_{i,t}\\text{ = }\\lambda_i\\text{ }\\pi^i_t'
+    >>> math_text("mu != 1")
+    '\\mu\\text{ }\\neq \\text{ 1}'
     >>> math_text("50% of x")
     '\\text{50}\\%\\text{ of x}'
     """
@@ -315,7 +317,7 @@ def math_text(text) -> str:
 _MATH_SPECIALS = {
     "\\": r"\backslash ", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\sim ", "^": r"\hat{}", "‖": r"\|", "–": "-",
-    "—": "-", "≤": r"\le ", "≥": r"\ge ", "×": r"\times ", "λ": r"\lambda ",
+    "—": "-", "≤": r"\le ", "≥": r"\ge ", "≠": r"\neq ", "×": r"\times ", "λ": r"\lambda ",
     "π": r"\pi ", "μ": r"\mu ", "γ": r"\gamma ", "δ": r"\delta ", "ε": r"\varepsilon ",
     "θ": r"\theta ", "∞": r"\infty ", "→": r"\to ", "≈": r"\approx ", "·": r"\cdot ",
     "−": "-", "…": r"\dots ", "’": "'",
