@@ -431,7 +431,7 @@ def check_derived_policies(derivation=None, model=None, *, draws: int = 400, see
     edge continuation set to ``W_stay``); the derivation also states the
     boundary policies ``optimal_investment_bottom`` (no move down at ``x = 0``)
     and ``optimal_investment_top`` (no move up at ``x = M``), which the report
-    prints.  All three are evaluated, by SymPy substitution, at `draws` random
+    prints.  All three are evaluated (SymPy printed to NumPy) at `draws` random
     continuation triples (``W ~ U(-30, 30)``: no investment, interior roots and
     the ``a_max`` corner all occur) and compared with a golden-section
     maximiser of :func:`primitive_objective` with the paper's boundary
@@ -449,8 +449,8 @@ def check_derived_policies(derivation=None, model=None, *, draws: int = 400, see
     names = {s.name: s for key in ("optimal_investment", "optimal_investment_bottom",
                                    "optimal_investment_top", "marginal_gain")
              for s in d[key].free_symbols}
-    params = {names[k]: v for k, v in (("beta", m.beta), ("delta", m.delta), ("d", m.cost),
-                                       ("cost", m.cost), ("a_max", m.a_max)) if k in names}
+    params = {names[k]: v for k, v in (("beta", m.beta), ("delta", m.delta),
+                                       ("cost", m.cost), ("a_max", m.a_max))}
     interior = d["optimal_investment"].subs(names["C"], d["marginal_gain"])
     forms = {"interior": (interior, w),
              "bottom": (d["optimal_investment_bottom"], np.column_stack([w[:, 1], w[:, 1:]])),
