@@ -488,12 +488,29 @@ def _write_batch(root: Path, start: int, stop: int, arrays: dict[str, np.ndarray
             tmp.unlink()
 
 
+def move_to_damaged(path: Path, damaged: Path) -> Path:
+    """Move the file or folder `path` into the folder `damaged` under a unique, dated name.
+
+    Never deleted: a person may want to look.  Shared by the path store and the
+    report's result cache.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> _ = (root / "bad.npz").write_bytes(b"x")
+    >>> move_to_damaged(root / "bad.npz", root / "damaged").name.startswith("bad.npz.")
+    True
+    """
+    damaged.mkdir(parents=True, exist_ok=True)
+    target = damaged / f"{path.name}.{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    os.replace(path, target)
+    return target
+
+
 def _move_aside(root: Path, name: str, reason: str) -> Path:
-    """Move `name` into ``damaged/`` (never deleted: a person may want to look) and warn."""
-    aside = root / _DAMAGED
-    aside.mkdir(exist_ok=True)
-    target = aside / f"{name}.{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    os.replace(root / name, target)
+    """Move `name` into ``damaged/`` and warn."""
+    target = move_to_damaged(root / name, root / _DAMAGED)
     warnings.warn(f"store file {root / name} {reason}; moved to {target} and its paths will "
                   "be recomputed", StoreWarning, stacklevel=4)
     return target

@@ -60,7 +60,6 @@ import json
 import math
 import os
 import shutil
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -351,11 +350,10 @@ class ResultCache:
         return True
 
     def _quarantine(self, folder: Path, reason: str) -> None:
-        target = self.root / "damaged" / f"{folder.name}-{time.strftime('%Y%m%dT%H%M%S')}"
-        target = target.with_name(f"{target.name}-{uuid.uuid4().hex[:6]}")
+        from foresight.numerics.montecarlo import move_to_damaged
+
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(folder, target)
+            target = move_to_damaged(folder, self.root / "damaged")
         except OSError:
             shutil.rmtree(folder, ignore_errors=True)
             target = None
