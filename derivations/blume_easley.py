@@ -729,6 +729,13 @@ def kernel_module() -> KernelModule:
 
     beta_args, beta_log = beta_log_density_in_logs()
     share_gap, share_softmax = _share_kernels_from_planner()
+    # The same shares with r = exp(x) given: the split route evaluates exp on whole
+    # arrays (SIMD) and passes r, so the formula must not contain x any more.
+    gap_sym = sp.Symbol("log_weight_gap", real=True)
+    ratio = sp.Symbol("weight_ratio", positive=True)
+    share_ratio = tuple(e.subs(sp.exp(gap_sym), ratio) for e in share_gap)
+    if any(gap_sym in e.free_symbols for e in share_ratio):
+        raise AssertionError("two-agent shares are not a function of exp(x) alone")
     mixture = mixture_density_in_logs(3)
     kernels = (
         Kernel(
@@ -754,6 +761,12 @@ def kernel_module() -> KernelModule:
             (sp.Symbol("log_weight_gap", real=True),),
             share_gap,
             "Two agents: (c_own/Y, c_other/Y) from x = z_other - z_own (pass x <= 0).",
+        ),
+        Kernel(
+            "consumption_shares_from_weight_ratio",
+            (ratio,),
+            share_ratio,
+            "Two agents: (c_own/Y, c_other/Y) from r = exp(z_other - z_own) (pass r <= 1).",
         ),
         Kernel(
             "consumption_share_softmax",

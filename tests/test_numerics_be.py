@@ -315,14 +315,17 @@ def test_fast_paths_equal_the_general_kernel():
     three_learning = ExchangeEconomy(
         (fixed_belief(F), fixed_belief(G), Belief((H, G), (1.0 - 1e-300, 1e-300))),
         (0.3, 0.3, 0.4), **endow)
-    a = nb.simulate_on_states(fixed, states, outputs=ALL)
-    b = nb.simulate_on_states(pinned, states, outputs=ALL)
-    for name in ("shares", "log_likelihood_ratio", "log_joint_density", "log_prices"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-    np.testing.assert_array_equal(b.posteriors[:, :, 0], np.broadcast_to([0.0, 1.0], (40, 30, 2)))
+    a = nb.simulate_on_states(fixed, states, outputs=ALL)  # the split route (NumPy log/exp)
+    b = nb.simulate_on_states(pinned, states, outputs=ALL)  # the two-agent learning kernel
     general = nb.simulate_on_states(fixed, states, outputs=ALL, kernel="general")
-    for name in ALL:  # fixed beliefs: the same arithmetic in the same order
-        np.testing.assert_array_equal(getattr(a, name), getattr(general, name))
+    np.testing.assert_array_equal(b.posteriors[:, :, 0], np.broadcast_to([0.0, 1.0], (40, 30, 2)))
+    np.testing.assert_array_equal(a.posteriors, general.posteriors)
+    # three routes (learners' batch Bayes, NumPy log/exp, libm log/exp): equal to rounding
+    for other in (a, b):
+        np.testing.assert_allclose(other.shares, general.shares, rtol=0, atol=1e-14)
+        for name in ("log_likelihood_ratio", "log_joint_density", "log_prices"):
+            np.testing.assert_allclose(getattr(other, name), getattr(general, name), rtol=0,
+                                       atol=1e-12)
     c = nb.simulate_on_states(three, states, outputs=ALL)
     d = nb.simulate_on_states(three_learning, states, outputs=ALL)  # general kernel
     np.testing.assert_allclose(c.shares, d.shares, atol=1e-14)

@@ -268,6 +268,19 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
     common = (float(economy.gamma), math.log(economy.discount),
               float(economy.aggregate_endowment))
     continuous = fast_paths and tables.kind == _CONTINUOUS
+    fixed = tables.agent_model.shape[0] == economy.n_agents
+    if continuous and fixed and tables.single_beta and economy.n_agents == 2:
+        # Fixed Beta beliefs: NumPy's SIMD log/exp plus compiled running sums.
+        from foresight.numerics.blume_easley.split_route import simulate_fixed_two_beta
+
+        _fixed_posteriors(arrays, tables, economy.n_agents, lo, hi)
+        c = tables.comp_start[tables.agent_model]
+        simulate_fixed_two_beta(
+            rows, tables.comp_a[c], tables.comp_b[c], tables.comp_lbeta[c], log_pareto, *common,
+            *(_chunk(arrays[name], lo, hi) for name in OUTPUTS if name != "posteriors"),
+            status[lo:hi], threads=_n_threads(),
+        )
+        return
     # Two agents, single-Beta models, fixed or learning.  Priors below the
     # smallest normal float would make the scaled mixture sum lose precision.
     if (fast_paths and tables.single_beta and economy.n_agents == 2
@@ -284,10 +297,8 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS), status[lo:hi],
         )
     # Fixed beliefs on continuous states: a kernel without the learning machinery.
-    elif continuous and tables.agent_model.shape[0] == economy.n_agents:
-        if arrays["posteriors"].shape[0] > 0:
-            for i in range(economy.n_agents):  # one model each: posterior one on it
-                arrays["posteriors"][lo:hi, :, i, tables.agent_slot[i]] = 1.0
+    elif continuous and fixed:
+        _fixed_posteriors(arrays, tables, economy.n_agents, lo, hi)
         _simulate_fixed_kernel(
             rows, tables.comp_start, tables.comp_logw, tables.comp_a, tables.comp_b,
             tables.comp_lbeta, tables.agent_model, log_pareto, *common,
@@ -301,6 +312,12 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
             tables.agent_model, tables.agent_logprior, tables.agent_slot, log_pareto, *common,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS), status[lo:hi],
         )
+
+
+def _fixed_posteriors(arrays, tables: _Tables, n_agents: int, lo: int, hi: int) -> None:
+    if arrays["posteriors"].shape[0] > 0:
+        for i in range(n_agents):  # one model each: posterior one on it
+            arrays["posteriors"][lo:hi, :, i, tables.agent_slot[i]] = 1.0
 
 
 def simulate_on_states(economy: ExchangeEconomy, states, *,

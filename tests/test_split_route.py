@@ -1,0 +1,106 @@
+"""The split route (two fixed Beta believers): agreement with the general kernel to
+rounding, and numbers that do not depend on blocks, threads or the other paths."""
+
+import numba
+import numpy as np
+import pytest
+
+from foresight.derivations.distributions import Beta, Mixture
+from foresight.derivations.economy import ExchangeEconomy, fixed_belief
+from foresight.numerics import blume_easley as nb
+from foresight.numerics.blume_easley import split_route
+
+F, G = Beta(1, 1), Beta(3, 1.2)
+H = Mixture((0.5, 0.5), (F, G))
+ALL = nb.OUTPUTS
+
+
+def _economy(gamma=1.0, weight=0.5, f=F, g=G):
+    return ExchangeEconomy((fixed_belief(f), fixed_belief(g)), (weight, 1 - weight), gamma=gamma,
+                           discount=0.95, endowment_intercepts=(0.0, 1.0),
+                           endowment_slopes=(1.0, -1.0))
+
+
+@pytest.mark.parametrize("gamma,weight", [(1.0, 0.5), (1.0, 0.2), (0.5, 0.7), (2.0, 0.4)])
+def test_split_route_agrees_with_the_general_kernel(gamma, weight):
+    econ = _economy(gamma, weight)
+    states = nb.sample_states(H, 300, 80, seed=4)
+    fast = nb.simulate_on_states(econ, states, outputs=ALL)
+    general = nb.simulate_on_states(econ, states, outputs=ALL, kernel="general")
+    # log l_t is a sum of t differences of log densities: rounding grows with t
+    np.testing.assert_allclose(fast.log_likelihood_ratio, general.log_likelihood_ratio,
+                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.log_joint_density, general.log_joint_density, rtol=0,
+                               atol=1e-12)
+    np.testing.assert_allclose(fast.shares, general.shares, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(fast.log_prices, general.log_prices, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(fast.posteriors, general.posteriors)
+    assert not np.array_equal(fast.shares, general.shares[:, :, ::-1])  # agents not swapped
+
+
+def test_split_route_is_taken_and_differs_from_libm_only_by_rounding():
+    """The route must really run (not fall through to the compiled kernel)."""
+    econ = _economy()
+    states = nb.sample_states(H, 200, 50, seed=1)
+    called = []
+    original = split_route.simulate_fixed_two_beta
+
+    def spy(*args, **kwargs):
+        called.append(args[0].shape)
+        return original(*args, **kwargs)
+
+    try:
+        split_route.simulate_fixed_two_beta = spy
+        nb.simulate_on_states(econ, states)
+    finally:
+        split_route.simulate_fixed_two_beta = original
+    assert called == [(200, 50)]
+
+
+def test_a_path_does_not_depend_on_blocks_threads_or_other_paths(monkeypatch):
+    econ = _economy(gamma=2.0, weight=0.3)
+    states = nb.sample_states(H, 257, 45, seed=6)
+    reference = nb.simulate_on_states(econ, states, outputs=ALL)
+    runs = [nb.simulate_on_states(econ, states[100:117], outputs=ALL)]
+    default = numba.get_num_threads()
+    # blocks of 3 paths, of 1 path in 4 pieces of dates, of 17 paths; 1 and 2 threads
+    for elements, threads in ((3 * 45, 1), (12, 2), (17 * 45 + 5, 2), (12, 1)):
+        monkeypatch.setattr(split_route, "BLOCK_ELEMENTS", elements)
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+        try:
+            runs.append(nb.simulate_on_states(econ, states, outputs=ALL))
+        finally:
+            numba.set_num_threads(default)
+    for name in ALL:
+        np.testing.assert_array_equal(getattr(runs[0], name), getattr(reference, name)[100:117])
+        for run in runs[1:]:
+            np.testing.assert_array_equal(getattr(run, name), getattr(reference, name))
+
+
+def test_simulate_prefix_and_requested_outputs_do_not_change_numbers():
+    econ = _economy(gamma=0.5, weight=0.6)
+    small = nb.simulate(econ, H, 300, 30, seed=12, outputs=("shares",))
+    big = nb.simulate(econ, H, 700, 30, seed=12, outputs=ALL)
+    np.testing.assert_array_equal(small.shares[:256], big.shares[:256])
+
+
+@pytest.mark.parametrize("bad", [0.0, 1.0, np.nextafter(1.0, 2.0)])
+def test_draws_outside_the_unit_interval_raise(bad):
+    states = np.full((3, 5), 0.4)
+    states[1, 3] = bad
+    with pytest.raises(nb.SimulationError, match="path 1"):
+        nb.simulate_on_states(_economy(), states)
+
+
+def test_extreme_log_likelihood_ratios_keep_shares_in_range():
+    """Far beliefs over 3000 dates: |log l_t| in the hundreds, exp(x) underflows to 0."""
+    econ = _economy(f=Beta(30, 1), g=Beta(1, 30))
+    states = nb.sample_states(Beta(30, 1), 4, 3000, seed=2)
+    sim = nb.simulate_on_states(econ, states, outputs=ALL)
+    general = nb.simulate_on_states(econ, states, outputs=ALL, kernel="general")
+    assert np.abs(sim.log_likelihood_ratio).max() > 1e3
+    assert np.all(np.isfinite(sim.log_prices))
+    np.testing.assert_array_equal(sim.shares[:, -1], [[1.0, 0.0]] * 4)
+    np.testing.assert_allclose(sim.shares, general.shares, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(sim.log_likelihood_ratio, general.log_likelihood_ratio,
+                               rtol=1e-13, atol=1e-9)
