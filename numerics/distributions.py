@@ -27,7 +27,8 @@ from numba import njit
 
 from foresight.derivations.distributions import Beta, Mixture, as_distribution
 from foresight.errors import ParameterError, require_positive, require_probability_vector
-from foresight.numerics.generated.beta_kl import beta_kl, beta_log_density, log_beta_function
+from foresight.numerics.beta_kl import beta_kl_float
+from foresight.numerics.generated.beta_kl import beta_log_density, log_beta_function
 from foresight.numerics.generated.blume_easley import beta_log_density_from_logs
 
 __all__ = [
@@ -164,7 +165,7 @@ def sample(dist_arrays, size, rng: np.random.Generator) -> np.ndarray:
 
 
 def kl_closed_form_float(p, q) -> float:
-    """``KL(p || q)`` of two Betas in float64 with the generated ``beta_kl`` kernel.
+    """``KL(p || q)`` of two Betas in float64 (the generated ``beta_kl`` closed form).
 
     Examples
     --------
@@ -174,7 +175,7 @@ def kl_closed_form_float(p, q) -> float:
     p, q = as_distribution(p), as_distribution(q)
     if not (isinstance(p, Beta) and isinstance(q, Beta)):
         raise ParameterError("p, q", (p.spec(), q.spec()), "two Beta distributions")
-    return float(beta_kl(p.a, p.b, q.a, q.b))
+    return beta_kl_float(p, q)[0]
 
 
 def kl_lecture_truncated(p, q, *, eps: float = LECTURE_TRUNCATION) -> tuple[float, float]:
@@ -318,9 +319,7 @@ def kl_float(p, q, *, max_level: int = KL_FLOAT_MAX_LEVEL) -> tuple[float, float
     if p == q:
         return 0.0, 0.0
     if isinstance(p, Beta) and isinstance(q, Beta):
-        value = float(beta_kl(p.a, p.b, q.a, q.b))
-        scale = sum(abs(math.lgamma(t)) for t in (p.a, p.b, p.a + p.b, q.a, q.b, q.a + q.b))
-        return value, float(8 * np.finfo(float).eps * (scale + 1.0) + 0.5 * math.ulp(value))
+        return beta_kl_float(p, q)
     halves = []
     for swap in (False, True):  # lower half (0, 1/2], then upper half [1/2, 1)
         arrays, size0, size1 = [], 0.0, 0.0

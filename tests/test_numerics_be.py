@@ -369,7 +369,7 @@ def test_two_agent_fast_path_equals_the_general_kernel(name, monkeypatch):
         calls.append(1)
         return fast_kernel(*args)
 
-    monkeypatch.setattr(nb.simulation, "_simulate_two_agent_beta_kernel", spy)
+    monkeypatch.setattr(nb.kernels, "_simulate_two_agent_beta_kernel", spy)
     fast = nb.simulate_on_states(econ, states, outputs=ALL)
     assert calls, "the two-agent kernel was not used"
     general = nb.simulate_on_states(econ, states, outputs=ALL, kernel="general")

@@ -104,3 +104,23 @@ def test_extreme_log_likelihood_ratios_keep_shares_in_range():
     np.testing.assert_allclose(sim.shares, general.shares, rtol=0, atol=1e-14)
     np.testing.assert_allclose(sim.log_likelihood_ratio, general.log_likelihood_ratio,
                                rtol=1e-13, atol=1e-9)
+
+
+@pytest.mark.parametrize("gamma,weight,f,g", [
+    (1.0, 0.5, F, G), (0.5, 0.7, F, G), (2.0, 0.35, Beta(1.5, 1), Beta(1, 1.5)),
+    (1.7, 0.1, Beta(0.7, 2.5), Beta(4, 0.9)),
+])
+def test_numba_free_small_runs_equal_the_compiled_stages_bit_for_bit(monkeypatch, gamma, weight,
+                                                                    f, g):
+    """Runs of one block use NumPy and the generated twins; larger ones the compiled stages."""
+    econ = ExchangeEconomy((fixed_belief(f), fixed_belief(g)), (weight, 1 - weight),
+                           gamma=gamma, discount=0.9, endowment_intercepts=(0.5, 1.5),
+                           endowment_slopes=(1.0, -1.0))
+    assert econ.aggregate_endowment == 2.0  # log Y enters the prices
+    states = nb.sample_states(Mixture((0.5, 0.5), (f, g)), 60, 90, seed=5)
+    assert states.size <= split_route.BLOCK_ELEMENTS
+    small = nb.simulate_on_states(econ, states, outputs=ALL)
+    monkeypatch.setattr(split_route, "BLOCK_ELEMENTS", 7 * 90)
+    compiled = nb.simulate_on_states(econ, states, outputs=ALL)
+    for name in ALL:
+        np.testing.assert_array_equal(getattr(small, name), getattr(compiled, name))

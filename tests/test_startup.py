@@ -53,6 +53,31 @@ def test_simulate_imports_no_symbolic_or_plotting_library(args):
     assert _heavy(modules) == []
 
 
+@pytest.mark.parametrize("args", [
+    ("simulate", "--paths", "10", "--periods", "10"),
+    ("simulate", "--paths", "256", "--periods", "128", "--json"),
+    ("simulate", "--paths", "1000", "--periods", "30"),  # 4 streams sampled on threads
+    ("simulate", "--paths", "10", "--periods", "10", "--belief", "beta(2,2)",
+     "--belief", "beta(1,3)", "--nature", "beta(1,2)", "--gamma", "2"),
+])
+def test_small_fixed_belief_simulate_loads_no_numba_nor_scipy(args):
+    """Two fixed Beta believers on one block (<= 2**15 path-periods): NumPy and the
+    numba-free generated twins only (numba with SciPy's linalg costs ~0.45 s)."""
+    modules, out = _imported(*args)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "foresight.numerics.blume_easley.split_route" in modules
+    assert not {"numba", "scipy", "llvmlite"} & modules
+
+
+def test_larger_or_learning_runs_still_compile():
+    for args in (("simulate", "--paths", "300", "--periods", "200", "--json"),
+                 ("simulate", "--paths", "10", "--periods", "10", "--models",
+                  "beta(1.5,1); beta(1,1.5)", "--prior", "0.3,0.7", "--prior", "0.7,0.3")):
+        modules, out = _imported(*args)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert "numba" in modules
+
+
 @pytest.mark.parametrize("args", [("--help",), ("simulate", "--help")])
 def test_help_imports_no_numerics(args):
     modules, out = _imported(*args)

@@ -22,24 +22,29 @@ Random numbers: paths are grouped in blocks of :data:`PATHS_PER_STREAM`; block
 simulated with ``numba.prange``; neither the number of sampling threads nor
 the number of numba threads changes any result.
 
-Kernels: two agents whose models are single Betas (fixed beliefs or
-learners, the lecture's and Exercises 23.2-23.4's economies) take
-:func:`_simulate_two_agent_beta_kernel`: cumulative log-likelihoods per model
-and Bayes' law on the whole history (``log pi = r + log sum_k w_k
-exp(l_k - r)``), dates in passes so that libm calls overlap; fixed
-beliefs give results identical to the general kernel, learners equal to
-rounding.  Other fixed beliefs take :func:`_simulate_fixed_kernel`;
-everything else (n agents, Beta-mixture models, DiscreteStates) the general
-:func:`_simulate_kernel`, which carries each learner's posterior from date
-to date (the one-step predictive chain).
+Kernels: two agents with fixed single-Beta beliefs (the lecture's economy)
+take the split route of :mod:`.split_route`: NumPy's SIMD ``log``/``exp`` on
+cache-sized blocks, running sums and shares in compiled stages calling the
+generated formulas, blocks on a thread pool; a run of one block
+(<= 2**15 path-periods) does the same arithmetic with NumPy and the numba-free
+generated twins, so a small ``foresight simulate`` never loads numba (same
+numbers bit for bit).  Two learners whose models are single Betas (Exercises
+23.2-23.4) take :func:`_simulate_two_agent_beta_kernel`: cumulative
+log-likelihoods per model and Bayes' law on the whole history (``log pi = r +
+log sum_k w_k exp(l_k - r)``), dates in passes so that libm calls overlap,
+equal to the general kernel to rounding.  Other fixed beliefs take
+:func:`_simulate_fixed_kernel`; everything else (n agents, Beta-mixture
+models, DiscreteStates) the general :func:`_simulate_kernel`, which carries
+each learner's posterior from date to date (the one-step predictive chain).
+The compiled kernels are imported on first use.
 
-Cost model (``benchmarks/bench_blume_easley.py``, AMD EPYC (znver2), one
-thread): two agents with fixed Beta beliefs about 30 ns per path-period (two
-``log`` and one ``exp`` per draw, scalar libm, plus writing the outputs);
-two learners over the same two models about 50 ns (one more ``exp`` and one
-``log``), two models against three about 85 ns; the general kernel about
-105-125 ns; sampling a Beta draw 25-60 ns.  First calls compile the kernels
-(a few seconds each, then cached on disk).
+Cost (``benchmarks/bench_fixed_fast.py``, ``benchmarks/bench_blume_easley.py``):
+two agents with fixed Beta beliefs about 8-11 ns per path-period on this
+project's 2-core CI machine (the general kernel about 20); two learners over
+the same two models about 50 ns (AMD EPYC znver2, one thread), two models
+against three about 85 ns; the general kernel about 105-125 ns; sampling a
+Beta draw 25-60 ns.  First calls compile the kernels (a few seconds each,
+then cached on disk).
 
 Examples
 --------
@@ -73,11 +78,6 @@ from foresight.numerics.blume_easley.constants import (
     SimulationError,
 )
 from foresight.numerics.blume_easley.economies import lecture_economy
-from foresight.numerics.blume_easley.kernels import (
-    _simulate_fixed_kernel,
-    _simulate_kernel,
-    _simulate_two_agent_beta_kernel,
-)
 from foresight.numerics.blume_easley.limits import learning_limits_float
 from foresight.numerics.blume_easley.moments import (
     ShareSummary,
@@ -118,3 +118,17 @@ __all__ = [
     "simulate",
     "simulate_on_states",
 ]
+
+# The compiled kernels load numba (half a second); a small fixed-belief run
+# never needs them, so they are imported on first use.
+_LAZY_KERNELS = ("_simulate_fixed_kernel", "_simulate_kernel", "_simulate_two_agent_beta_kernel")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_KERNELS or name == "kernels":
+        import importlib
+
+        # import_module, not "from . import kernels": that would ask this hook again
+        kernels = importlib.import_module(f"{__name__}.kernels")
+        return kernels if name == "kernels" else getattr(kernels, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,7 @@ generated kernels instead, so that ``foresight simulate`` prints the theory
 beside its simulation without loading SymPy:
 
 * KL: :func:`foresight.numerics.distributions.kl_float` (generated ``beta_kl``
-  for two Betas, exp-sinh quadrature of the generated log densities
+  for two Betas, through its numba-free twin, exp-sinh quadrature of the generated log densities
   otherwise).  A value whose error estimate exceeds :data:`KL_TOLERANCE`
   (relative) is recomputed by the exact route of
   :mod:`foresight.derivations.kl`.
@@ -31,15 +31,16 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-from numba import njit
-
+from foresight.derivations.distributions import Beta, as_distribution
 from foresight.derivations.learning import KL_TIE_TOLERANCE, LearningLimit, learning_limits
-from foresight.numerics.generated.blume_easley import (
+
+# The numba-free twins: a handful of survivors needs no compiled loop, and
+# ``foresight simulate`` prints this theory without loading numba.
+from foresight.numerics.generated.blume_easley_py import (
     consumption_share_softmax,
     log_allocation_weight,
 )
-from foresight.numerics.special import logaddexp
+from foresight.numerics.special_py import logaddexp
 
 __all__ = ["KL_TOLERANCE", "kl_value", "learning_limits_float", "limit_shares_float"]
 
@@ -57,9 +58,12 @@ def kl_value(p, q) -> float:
     >>> round(kl_value("beta(1,1)", "beta(3,1.2)"), 12)
     0.759217453596
     """
-    from foresight.numerics.distributions import kl_float
-
-    value, error = kl_float(p, q)
+    p, q = as_distribution(p), as_distribution(q)
+    if isinstance(p, Beta) and isinstance(q, Beta):
+        from foresight.numerics.beta_kl import beta_kl_float as route  # numba-free
+    else:
+        from foresight.numerics.distributions import kl_float as route
+    value, error = route(p, q)
     if error <= KL_TOLERANCE * max(1.0, abs(value)):
         return value
     # Cancellation beyond float64 (e.g. Betas with parameters ~1e300): the
@@ -69,16 +73,12 @@ def kl_value(p, q) -> float:
     return float(kl_divergence(p, q).value)
 
 
-@njit(cache=True)
-def _softmax_shares(log_weights, log_mass, gamma, out):
-    z = np.empty(log_weights.shape[0])
+def _softmax_shares(log_weights, log_mass, gamma) -> list[float]:
+    z = [log_allocation_weight(w, m, gamma) for w, m in zip(log_weights, log_mass, strict=True)]
     total = -math.inf
-    for k in range(z.shape[0]):
-        z[k] = log_allocation_weight(log_weights[k], log_mass[k], gamma)
-        total = logaddexp(total, z[k])
-    for k in range(z.shape[0]):
-        out[k] = consumption_share_softmax(z[k], total)
-    return out
+    for value in z:
+        total = logaddexp(total, value)
+    return [consumption_share_softmax(value, total) for value in z]
 
 
 def limit_shares_float(economy, survivors, mass) -> tuple[float, ...]:
@@ -97,10 +97,9 @@ def limit_shares_float(economy, survivors, mass) -> tuple[float, ...]:
     n = economy.n_agents
     if len(survivors) == 1:
         return tuple(1.0 if i in survivors else 0.0 for i in range(n))
-    log_weights = np.array([math.log(economy.pareto_weights[i]) for i in survivors])
-    log_mass = np.array([math.log(mass[i]) for i in survivors])
-    shares = _softmax_shares(log_weights, log_mass, float(economy.gamma),
-                             np.empty(len(survivors)))
+    log_weights = [math.log(economy.pareto_weights[i]) for i in survivors]
+    log_mass = [math.log(mass[i]) for i in survivors]
+    shares = _softmax_shares(log_weights, log_mass, float(economy.gamma))
     values = {i: float(shares[k]) for k, i in enumerate(survivors)}
     return tuple(values.get(i, 0.0) for i in range(n))
 

@@ -1,6 +1,8 @@
 """Sampling nature's states: numpy Generators, one stream per block of paths."""
 
 
+import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -74,9 +76,16 @@ def _draw(dist, rng: np.random.Generator, shape) -> np.ndarray:
 
 
 def _n_threads() -> int:
-    import numba
-
-    return max(1, int(numba.get_num_threads()))
+    """numba's thread count; numba's default when it is not loaded (its import costs
+    0.4 s that a small run would pay only to learn this number)."""
+    numba = sys.modules.get("numba")
+    if numba is not None:
+        return max(1, int(numba.get_num_threads()))
+    configured = os.environ.get("NUMBA_NUM_THREADS", "")
+    if configured.strip().isdigit():
+        return max(1, int(configured))
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 1))
 
 
 def _fill_blocks(out: np.ndarray, seed, first_block: int, fill) -> None:

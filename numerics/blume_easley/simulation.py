@@ -26,11 +26,6 @@ from foresight.numerics.blume_easley.constants import (
     PATHS_PER_STREAM,
     SimulationError,
 )
-from foresight.numerics.blume_easley.kernels import (
-    _simulate_fixed_kernel,
-    _simulate_kernel,
-    _simulate_two_agent_beta_kernel,
-)
 from foresight.numerics.blume_easley.sampling import _as_nature, _draw, _fill_blocks, _n_threads
 from foresight.numerics.blume_easley.tables import _kind, _Tables, _tables
 
@@ -278,9 +273,11 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
         simulate_fixed_two_beta(
             rows, tables.comp_a[c], tables.comp_b[c], tables.comp_lbeta[c], log_pareto, *common,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS if name != "posteriors"),
-            status[lo:hi], threads=_n_threads(),
+            status[lo:hi],
         )
         return
+    # numba is loaded only here: the split route above runs small cases without it
+    import foresight.numerics.blume_easley.kernels as kernels
     # Two agents, single-Beta models, fixed or learning.  Priors below the
     # smallest normal float would make the scaled mixture sum lose precision.
     if (fast_paths and tables.single_beta and economy.n_agents == 2
@@ -291,7 +288,7 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
         rho_shared = bool(start[1] - start[0] == 2 and start[2] - start[1] == 2
                           and set(pairs[0:2]) == set(pairs[2:4]))
         block = max(1, min(16, (hi - lo) // (4 * _n_threads())))
-        _simulate_two_agent_beta_kernel(
+        kernels._simulate_two_agent_beta_kernel(
             rows, tables.comp_a[c], tables.comp_b[c], tables.comp_lbeta[c], start, model,
             tables.agent_prior, tables.agent_slot, rho_shared, block, log_pareto, *common,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS), status[lo:hi],
@@ -299,14 +296,14 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
     # Fixed beliefs on continuous states: a kernel without the learning machinery.
     elif continuous and fixed:
         _fixed_posteriors(arrays, tables, economy.n_agents, lo, hi)
-        _simulate_fixed_kernel(
+        kernels._simulate_fixed_kernel(
             rows, tables.comp_start, tables.comp_logw, tables.comp_a, tables.comp_b,
             tables.comp_lbeta, tables.agent_model, log_pareto, *common,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS if name != "posteriors"),
             status[lo:hi],
         )
     else:
-        _simulate_kernel(
+        kernels._simulate_kernel(
             rows, index, tables.kind, tables.comp_start, tables.comp_logw, tables.comp_a,
             tables.comp_b, tables.comp_lbeta, tables.table, tables.agent_start,
             tables.agent_model, tables.agent_logprior, tables.agent_slot, log_pareto, *common,

@@ -71,7 +71,7 @@ def _log_beta(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         from scipy.special import betaln
 
         return np.asarray(betaln(a, b), dtype=float)
-    from foresight.numerics.generated.beta_kl import log_beta_function
+    from foresight.numerics.generated.beta_kl_py import log_beta_function  # no numba
 
     return np.array([log_beta_function(ai, bi) for ai, bi in zip(a, b, strict=True)],
                     dtype=float)
