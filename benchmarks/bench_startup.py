@@ -10,7 +10,9 @@ burst of load on the machine hits every command alike), in fresh processes:
 - ``python -c pass``: the interpreter's own start (site, the venv's .pth files);
 - ``python -m foresight --help``;
 - ``python -m foresight simulate --help``;
-- ``python -m foresight simulate --paths 10 --periods 10`` with a warm numba
+- ``python -m foresight simulate --paths 10 --periods 10`` (two fixed Beta
+  believers on one block: NumPy and the numba-free generated twins);
+- the same with two learners, which takes a compiled kernel, with a warm numba
   cache (one untimed run first fills it).
 
 It then runs the simulate command once more under ``python -X importtime``
@@ -41,6 +43,10 @@ COMMANDS = {
     "foresight simulate --help": ["-m", "foresight", "simulate", "--help"],
     "foresight simulate --paths 10 --periods 10": [
         "-m", "foresight", "simulate", "--paths", "10", "--periods", "10"],
+    # learners take a compiled kernel: what a run that needs numba pays
+    "foresight simulate --paths 10 --periods 10 (learners)": [
+        "-m", "foresight", "simulate", "--paths", "10", "--periods", "10", "--models",
+        "beta(1.5,1); beta(1,1.5)", "--prior", "0.3,0.7", "--prior", "0.7,0.3"],
 }
 SIMULATE = COMMANDS["foresight simulate --paths 10 --periods 10"]
 WATCHED = ("sympy", "scipy", "dask", "distributed", "matplotlib", "numba", "numpy", "mpmath")
@@ -79,7 +85,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
 
-    _wall(SIMULATE)  # fills the numba cache and the file-system cache
+    for warm_up in (SIMULATE, COMMANDS["foresight simulate --paths 10 --periods 10 (learners)"]):
+        _wall(warm_up)  # fills the numba cache and the file-system cache
     load_before = os.getloadavg()
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for _ in range(args.repeat):
@@ -119,7 +126,7 @@ def main(argv=None) -> dict:
     print(f"load average {load_before[0]:.2f} -> {load_after[0]:.2f} ({os.cpu_count()} CPUs), "
           f"best/median of {args.repeat}")
     for name, t in timings.items():
-        print(f"  {name:45s} best {t['best_s']:.3f} s  median {t['median_s']:.3f} s  "
+        print(f"  {name:55s} best {t['best_s']:.3f} s  median {t['median_s']:.3f} s  "
               f"(+{t['best_above_python_s']:.3f} s over python)")
     print(f"simulate: imports {result['simulate_imports_total_s']:.3f} s in all; largest:")
     for r in result["simulate_top_imports"]:
