@@ -66,6 +66,7 @@ def test_a_path_does_not_depend_on_blocks_threads_or_other_paths(monkeypatch):
     # blocks of 3 paths, of 1 path in 4 pieces of dates, of 17 paths; 1 and 2 threads
     for elements, threads in ((3 * 45, 1), (12, 2), (17 * 45 + 5, 2), (12, 1)):
         monkeypatch.setattr(split_route, "BLOCK_ELEMENTS", elements)
+        monkeypatch.setattr(split_route, "NUMBA_FREE_ELEMENTS", 0)  # the compiled stages
         numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
         try:
             runs.append(nb.simulate_on_states(econ, states, outputs=ALL))
@@ -118,8 +119,9 @@ def test_numba_free_small_runs_equal_the_compiled_stages_bit_for_bit(monkeypatch
                            endowment_slopes=(1.0, -1.0))
     assert econ.aggregate_endowment == 2.0  # log Y enters the prices
     states = nb.sample_states(Mixture((0.5, 0.5), (f, g)), 60, 90, seed=5)
-    assert states.size <= split_route.BLOCK_ELEMENTS
+    assert states.size <= split_route.NUMBA_FREE_ELEMENTS
     small = nb.simulate_on_states(econ, states, outputs=ALL)
+    monkeypatch.setattr(split_route, "NUMBA_FREE_ELEMENTS", 0)
     monkeypatch.setattr(split_route, "BLOCK_ELEMENTS", 7 * 90)
     compiled = nb.simulate_on_states(econ, states, outputs=ALL)
     for name in ALL:

@@ -61,7 +61,7 @@ def test_simulate_imports_no_symbolic_or_plotting_library(args):
      "--belief", "beta(1,3)", "--nature", "beta(1,2)", "--gamma", "2"),
 ])
 def test_small_fixed_belief_simulate_loads_no_numba_nor_scipy(args):
-    """Two fixed Beta believers on one block (<= 2**15 path-periods): NumPy and the
+    """Two fixed Beta believers, <= 2**15 path-periods: NumPy and the
     numba-free generated twins only (numba with SciPy's linalg costs ~0.45 s)."""
     modules, out = _imported(*args)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -25,7 +25,7 @@ number of threads or which other paths are simulated (tested bit for bit).
 Blocks of paths run on a thread pool: NumPy's ufuncs and these ``nogil``
 kernels release the GIL.
 
-A run of at most :data:`BLOCK_ELEMENTS` path-periods (one block) does stages
+A run of at most :data:`NUMBA_FREE_ELEMENTS` path-periods does stages
 2, 4 and 5 with NumPy and the numba-free twins of the generated formulas
 (``numerics/generated/blume_easley_py.py``): the same arithmetic in the same
 order, so the same numbers bit for bit (tested), without loading numba (half
@@ -40,10 +40,15 @@ import numpy as np
 
 from foresight.numerics.blume_easley.constants import _NOT_FINITE
 
-__all__ = ["simulate_fixed_two_beta", "BLOCK_ELEMENTS"]
+__all__ = ["simulate_fixed_two_beta", "BLOCK_ELEMENTS", "NUMBA_FREE_ELEMENTS"]
 
-#: Path-periods per block: three float64 work arrays of this size stay in L2.
-BLOCK_ELEMENTS = 2**15
+#: Path-periods per block of the compiled route.  Measured on the 2-core machine
+#: (``benchmarks/bench_fixed_fast.py``, 10**4 x 100, two threads): 2**14 12.7 ms,
+#: 2**15 9.5, 2**16 7.7, 2**17 6.9, 2**18 7.2 (best of 25).
+BLOCK_ELEMENTS = 2**17
+#: Runs up to this many path-periods take the NumPy route (no numba import; about
+#: 4 us per 100 path-periods, against 0.45 s to load numba with its SciPy).
+NUMBA_FREE_ELEMENTS = 2**15
 
 
 def _run_paths(lo, hi, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
@@ -164,7 +169,7 @@ def simulate_fixed_two_beta(states, a, b, log_beta, log_pareto, gamma, log_disco
     n_paths, n_periods = states.shape
     args = (states, a, b, log_beta, log_pareto, float(gamma), float(log_discount),
             float(aggregate), shares, log_l, log_joint, log_prices, status)
-    if n_paths * n_periods <= BLOCK_ELEMENTS:
+    if n_paths * n_periods <= NUMBA_FREE_ELEMENTS:
         _run_small(*args)
         return
     rows = max(1, BLOCK_ELEMENTS // min(n_periods, BLOCK_ELEMENTS))
