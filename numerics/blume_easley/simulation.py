@@ -345,7 +345,9 @@ def simulate_on_states(economy: ExchangeEconomy, states, *,
     if states.ndim != 2 or states.shape[0] < 1 or states.shape[1] < 1:
         raise ParameterError("states", f"array of shape {states.shape}",
                              "a 2-d array (paths, periods) with both sizes >= 1")
-    if not np.isfinite(states).all():
+    # A finite sum has no inf or NaN term; only an overflowing sum needs the
+    # element-wise test (one pass over the draws instead of two).
+    if not math.isfinite(float(states.sum())) and not np.isfinite(states).all():
         raise ParameterError("states", "non-finite values", "finite numbers")
     outputs = _validate_outputs(outputs)
     fast_paths = _validate_kernel(kernel)
