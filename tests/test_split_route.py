@@ -7,6 +7,7 @@ import pytest
 
 from foresight.derivations.distributions import Beta, Mixture
 from foresight.derivations.economy import ExchangeEconomy, fixed_belief
+from foresight.errors import ParameterError
 from foresight.numerics import blume_easley as nb
 from foresight.numerics.blume_easley import split_route
 
@@ -126,3 +127,19 @@ def test_numba_free_small_runs_equal_the_compiled_stages_bit_for_bit(monkeypatch
     compiled = nb.simulate_on_states(econ, states, outputs=ALL)
     for name in ALL:
         np.testing.assert_array_equal(getattr(small, name), getattr(compiled, name))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_draws_are_a_parameter_error(bad):
+    states = np.full((4, 6), 0.3)
+    states[2, 5] = bad
+    with pytest.raises(ParameterError, match="states = 'non-finite values'"):
+        nb.simulate_on_states(_economy(), states)
+
+
+def test_finite_draws_whose_sum_overflows_are_not_called_non_finite():
+    """The finiteness test sums the draws; an overflowing sum must not be taken for inf."""
+    states = np.full((2, 3), 0.5)
+    states[0, :2] = 1e308  # finite, outside (0, 1): the simulator's own error
+    with pytest.raises(nb.SimulationError, match="path 0"):
+        nb.simulate_on_states(_economy(), states)

@@ -347,7 +347,9 @@ def simulate_on_states(economy: ExchangeEconomy, states, *,
                              "a 2-d array (paths, periods) with both sizes >= 1")
     # A finite sum has no inf or NaN term; only an overflowing sum needs the
     # element-wise test (one pass over the draws instead of two).
-    if not math.isfinite(float(states.sum())) and not np.isfinite(states).all():
+    with np.errstate(over="ignore"):
+        total = float(states.sum())
+    if not math.isfinite(total) and not np.isfinite(states).all():
         raise ParameterError("states", "non-finite values", "finite numbers")
     outputs = _validate_outputs(outputs)
     fast_paths = _validate_kernel(kernel)
