@@ -39,7 +39,7 @@ each learner's posterior from date to date (the one-step predictive chain).
 The compiled kernels are imported on first use.
 
 Cost (``benchmarks/bench_fixed_fast.py``, ``benchmarks/bench_blume_easley.py``):
-two agents with fixed Beta beliefs about 8-11 ns per path-period on this
+two agents with fixed Beta beliefs about 7-10 ns per path-period on this
 project's 2-core CI machine (the general kernel about 20); two learners over
 the same two models about 50 ns (AMD EPYC znver2, one thread), two models
 against three about 85 ns; the general kernel about 105-125 ns; sampling a
