@@ -143,3 +143,32 @@ def test_finite_draws_whose_sum_overflows_are_not_called_non_finite():
     states[0, :2] = 1e308  # finite, outside (0, 1): the simulator's own error
     with pytest.raises(nb.SimulationError, match="path 0"):
         nb.simulate_on_states(_economy(), states)
+
+
+def test_a_forked_child_gets_its_own_thread_pool():
+    """The route keeps a thread pool per process; a child forked after a pooled run
+    (multiprocessing's default start on Linux) must not inherit a pool without threads."""
+    import multiprocessing
+
+    econ = _economy()
+    states = nb.sample_states(H, 3000, 60, seed=2)  # above the numba-free size: pooled
+    default = numba.get_num_threads()
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+    try:
+        expected = nb.simulate_on_states(econ, states).shares
+    finally:
+        numba.set_num_threads(default)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child():
+        queue.put(nb.simulate_on_states(econ, states).shares[::97, ::7].tolist())
+
+    process = context.Process(target=child)
+    process.start()
+    process.join(timeout=120)
+    alive = process.is_alive()
+    if alive:
+        process.kill()
+    assert not alive, "the forked child hung on the parent's thread pool"
+    np.testing.assert_array_equal(np.array(queue.get(timeout=10)), expected[::97, ::7])

@@ -34,6 +34,7 @@ a second of a small ``foresight simulate``).
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -194,6 +195,18 @@ def simulate_fixed_two_beta(states, a, b, log_beta, log_pareto, gamma, log_disco
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
+
+
+def _forget_pools_after_fork() -> None:
+    """A forked child has none of the parent's worker threads: a pool inherited from
+    the parent would accept work and never run it."""
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools_after_fork)
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
