@@ -280,7 +280,8 @@ def _simulate_two_agent_beta_kernel(states, a, b, log_beta, agent_start, agent_m
                                     agent_slot, rho_shared, block, log_pareto, gamma,
                                     log_discount, aggregate, shares, log_l, log_joint, posteriors,
                                     log_prices, status):
-    """Fast path for two agents whose models are single Betas (fixed or learning).
+    """Fast path for two agents whose models are single Betas, at least one learning
+    (two fixed believers take :mod:`.split_route`).
 
     Each model's cumulative log-likelihood ``l_j(s^t)`` is a running sum of
     ``beta_log_density_from_logs``; a learner's ``log pi^i_t`` is
@@ -291,8 +292,8 @@ def _simulate_two_agent_beta_kernel(states, a, b, log_beta, agent_start, agent_m
     then all ``l_j``, then each agent's ``log pi``, then shares and outputs), so
     the libm calls of different dates are independent and overlap in the CPU.
 
-    Fixed beliefs: the same arithmetic in the same order as
-    :func:`_simulate_kernel` (identical results).  Learners: the batch form of
+    A fixed believer's ``log pi``: the same arithmetic in the same order as
+    :func:`_simulate_kernel`.  Learners: the batch form of
     Bayes' law instead of the general kernel's predictive chain, equal to
     rounding (``tests/test_numerics_be.py``).  Paths go in blocks of `block`
     to :func:`numba.prange`; the loop body is a plain function

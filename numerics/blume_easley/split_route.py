@@ -54,6 +54,12 @@ BLOCK_ELEMENTS = 2**17
 NUMBA_FREE_ELEMENTS = 2**15
 
 
+def _block_shape(n_periods: int) -> tuple[int, int]:
+    """(paths, dates) of one block: whole paths while a path fits in a block."""
+    cols = min(n_periods, BLOCK_ELEMENTS)
+    return max(1, BLOCK_ELEMENTS // cols), cols
+
+
 def _run_paths(lo, hi, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
                shares, log_l, log_joint, log_prices, status):
     """Paths ``lo:hi`` block by block (one thread; its own work arrays)."""
@@ -64,8 +70,7 @@ def _run_paths(lo, hi, states, a, b, log_beta, log_pareto, gamma, log_discount, 
     )
 
     n_periods = states.shape[1]
-    cols = min(n_periods, BLOCK_ELEMENTS)
-    rows = max(1, BLOCK_ELEMENTS // cols)
+    rows, cols = _block_shape(n_periods)
     want_prices = log_prices.shape[0] > 0
     work = np.empty((3, rows * cols))
     running = np.empty((rows, 2))
@@ -175,7 +180,7 @@ def simulate_fixed_two_beta(states, a, b, log_beta, log_pareto, gamma, log_disco
     if n_paths * n_periods <= NUMBA_FREE_ELEMENTS:
         _run_small(*args)
         return
-    rows = max(1, BLOCK_ELEMENTS // min(n_periods, BLOCK_ELEMENTS))
+    rows, _ = _block_shape(n_periods)
     n_blocks = -(-n_paths // rows)
     if threads is None:
         from foresight.numerics.blume_easley.sampling import _n_threads
