@@ -749,6 +749,8 @@ def kernel_module() -> KernelModule:
             (w, L, g),
             weight.subs(gamma_sym, g),
             "Agent-specific part z_i of log c_i: (log lambda_i + log pi^i_t) / gamma.",
+            # Inlined into the split route's vectorised loops; gamma > 0 is validated.
+            error_model="numpy",
         ),
         Kernel(
             "consumption_share_two_agents",
@@ -767,6 +769,8 @@ def kernel_module() -> KernelModule:
             (ratio,),
             share_ratio,
             "Two agents: (c_own/Y, c_other/Y) from r = exp(z_other - z_own) (pass r <= 1).",
+            # Inlined into the split route's vectorised loops; the divisor 1 + r >= 1.
+            error_model="numpy",
         ),
         Kernel(
             "consumption_share_softmax",

@@ -84,12 +84,24 @@ class Kernel:
         The value returned; a sequence returns a tuple.
     doc : str
         One-line docstring of the generated function.
+    error_model : {"python", "numpy"}
+        numba's error model.  Under ``"python"`` every division checks its
+        divisor for zero and raises; that branch stops LLVM from vectorising a
+        loop the kernel is inlined into.  ``"numpy"`` (IEEE: ``x/0`` is inf or
+        NaN) is for kernels called in loops that must vectorise, and only where
+        every divisor is nonzero on validated inputs.
     """
 
     name: str
     args: tuple
     exprs: object
     doc: str
+    error_model: str = "python"
+
+    def __post_init__(self):
+        if self.error_model not in ("python", "numpy"):
+            raise CodegenError(f"kernel {self.name}: error_model {self.error_model!r} is not "
+                               "'python' or 'numpy'")
 
     @property
     def outputs(self) -> tuple:
@@ -253,7 +265,8 @@ def render_kernel(kernel: Kernel, printer: NumbaPrinter | None = None, *,
     replacements, reduced = sp.cse(
         [sp.sympify(e) for e in kernel.outputs], symbols=temporaries, order="canonical"
     )
-    lines = ["@njit(cache=True)"] if compiled else []
+    options = "cache=True" + (', error_model="numpy"' if kernel.error_model == "numpy" else "")
+    lines = [f"@njit({options})"] if compiled else []
     lines.append(f"def {kernel.name}({', '.join(names)}):")
     lines.append(f'    """{kernel.doc}"""')
     for sym, sub in replacements:

@@ -77,6 +77,18 @@ def test_free_symbol_not_an_argument_is_an_error():
         codegen.render_kernel(Kernel("k", (x,), x + z, "z missing"))
 
 
+def test_error_model_is_printed_and_checked():
+    """The NumPy error model (no raising branch per division) is opt-in per kernel."""
+    assert codegen.render_kernel(Kernel("k", (x, y), x / y, "ratio")).startswith(
+        "@njit(cache=True)\n")
+    text = codegen.render_kernel(Kernel("k", (x, y), x / y, "ratio", error_model="numpy"))
+    assert text.startswith('@njit(cache=True, error_model="numpy")\n')
+    assert "@njit" not in codegen.render_kernel(
+        Kernel("k", (x, y), x / y, "ratio", error_model="numpy"), compiled=False)
+    with pytest.raises(CodegenError, match="error_model 'c'"):
+        Kernel("k", (x, y), x / y, "ratio", error_model="c")
+
+
 def test_digamma_kernel_accuracy_over_range():
     from scipy.special import psi
 
@@ -155,7 +167,7 @@ def test_numba_free_twins_compute_what_the_compiled_kernels_compute(twin):
     for name in names:
         plain, jitted = getattr(twin_module, name), getattr(compiled, name)
         source = inspect.getsource(jitted.py_func).strip()
-        assert source.startswith("@njit(cache=True)\n")
+        assert source.startswith("@njit(cache=True") and source.split("\n", 1)[0].endswith(")")
         assert inspect.getsource(plain).strip() == source.split("\n", 1)[1]
         n_args = len(inspect.signature(plain).parameters)
         for _ in range(20):
