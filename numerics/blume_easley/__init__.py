@@ -24,8 +24,9 @@ the number of numba threads changes any result.
 
 Kernels: two agents with fixed single-Beta beliefs (the lecture's economy)
 take the split route of :mod:`.split_route`: NumPy's SIMD ``log``/``exp`` on
-cache-sized blocks, running sums and shares in compiled stages calling the
-generated formulas, blocks on a thread pool; a small run
+cache-sized blocks, running sums and shares in compiled, vectorised stages
+calling the generated formulas, blocks shared out to the calling thread and a
+pool of helpers; a small run
 (<= 2**15 path-periods) does the same arithmetic with NumPy and the numba-free
 generated twins, so a small ``foresight simulate`` never loads numba (same
 numbers bit for bit).  Two learners whose models are single Betas (Exercises

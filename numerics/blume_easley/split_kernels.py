@@ -1,9 +1,18 @@
 """Compiled stages of the split route (see :mod:`.split_route`): running sums, shares,
-prices of one block, calling the generated numba formulas."""
+prices of one block, calling the generated numba formulas.
 
+A block is ``rows`` whole paths of ``cols`` dates (or a run of dates of one path),
+which is one contiguous run of the flattened ``(paths, dates)`` arrays; every
+array here is such a flat run.  The element-wise loops are written so that LLVM
+vectorises them: flat unit-stride indexing, no branch that can raise (the
+generated formulas they inline use numba's NumPy error model), and the loop-carried
+running sums kept in a loop of their own over a short segment of dates whose
+values stay in L1 between the loops.
+"""
+
+import numpy as np
 from numba import njit
 
-from foresight.numerics.blume_easley.constants import _NOT_FINITE
 from foresight.numerics.generated.blume_easley import (
     beta_log_density_from_logs,
     consumption_shares_from_weight_ratio,
@@ -11,90 +20,115 @@ from foresight.numerics.generated.blume_easley import (
     log_state_price,
 )
 
+#: Dates per segment of stage 2: two segment buffers (4 KiB) stay in L1.
+SEGMENT = 256
+
 
 @njit(cache=True, nogil=True)
-def running_weights(states, r0, t0, log_state, log_complement, z_max, a, b, log_beta,
-                     log_pareto, gamma, running, log_l, log_joint, status):
+def running_weights(log_state, log_complement, z_max, cols, a, b, log_beta, log_pareto,
+                    gamma, running, log_l, log_joint):
     """Stage 2: running log densities, ``log l_t``, and the weight gap of each date.
 
-    Reads ``log s`` and ``log(1 - s)`` of paths ``r0 : r0 + m``, dates
-    ``t0 : t0 + w``; overwrites `log_state` with ``-|z_1 - z_0|`` and
+    Reads ``log s`` and ``log(1 - s)`` of the block (path ``i``'s dates start at
+    ``i * cols``); overwrites `log_state` with ``-|z_1 - z_0|`` and
     `log_complement` with ``z_1 - z_0`` (its sign says whose share is larger);
-    `z_max` (if not empty) receives ``max(z_0, z_1)``.  `running` carries each
-    path's two sums from one block of dates to the next.
+    `z_max` (if not empty) receives ``max(z_0, z_1)``, `log_l` ``log l_t`` and
+    `log_joint` (interleaved) each agent's ``log pi^i_t``.  `running` carries
+    each path's two sums from one block of dates to the next.  Returns whether
+    every draw lies in (0, 1), read from ``log s``: in (-inf, 0) exactly then.
     """
     if gamma == 1.0:
         # A literal 1.0 lets LLVM drop the generated formula's division by gamma
-        # (x / 1.0 is x exactly): two divisions per date were a third of this stage.
-        _running_weights_body(states, r0, t0, log_state, log_complement, z_max, a, b,
-                              log_beta, log_pareto, 1.0, running, log_l, log_joint, status)
-    else:
-        _running_weights_body(states, r0, t0, log_state, log_complement, z_max, a, b,
-                              log_beta, log_pareto, gamma, running, log_l, log_joint, status)
+        # (x / 1.0 is x exactly).
+        return _running_weights_body(log_state, log_complement, z_max, cols, a, b,
+                                     log_beta, log_pareto, 1.0, running, log_l, log_joint)
+    return _running_weights_body(log_state, log_complement, z_max, cols, a, b, log_beta,
+                                 log_pareto, gamma, running, log_l, log_joint)
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _running_weights_body(states, r0, t0, log_state, log_complement, z_max, a, b, log_beta,
-                          log_pareto, gamma, running, log_l, log_joint, status):
-    m, w = log_state.shape
+def _running_weights_body(log_state, log_complement, z_max, cols, a, b, log_beta,
+                          log_pareto, gamma, running, log_l, log_joint):
+    a0, a1, b0, b1 = a[0], a[1], b[0], b[1]
+    lb0, lb1, lp0, lp1 = log_beta[0], log_beta[1], log_pareto[0], log_pareto[1]
     want_log_l = log_l.shape[0] > 0
     want_joint = log_joint.shape[0] > 0
     want_max = z_max.shape[0] > 0
-    for i in range(m):
-        p = r0 + i
+    width = min(SEGMENT, cols)
+    pi0 = np.empty(width)
+    pi1 = np.empty(width)
+    inside = True
+    for i in range(log_state.shape[0] // cols):
         acc0 = running[i, 0]
         acc1 = running[i, 1]
-        for k in range(w):
-            s = states[p, t0 + k]
-            if not (0.0 < s < 1.0):
-                status[p] = _NOT_FINITE
-            acc0 += beta_log_density_from_logs(log_state[i, k], log_complement[i, k], a[0], b[0],
-                                               log_beta[0])
-            acc1 += beta_log_density_from_logs(log_state[i, k], log_complement[i, k], a[1], b[1],
-                                               log_beta[1])
-            z0 = log_allocation_weight(log_pareto[0], acc0, gamma)
-            z1 = log_allocation_weight(log_pareto[1], acc1, gamma)
-            gap = z1 - z0
+        for k0 in range(0, cols, width):
+            lo = i * cols + k0
+            n = min(width, cols - k0)
+            u = log_state[lo:lo + n]
+            v = log_complement[lo:lo + n]
+            for k in range(n):
+                # s is in (0, 1) exactly when log s is in (-inf, 0); NaN fails both
+                inside &= (u[k] > -np.inf) & (u[k] < 0.0)
+                pi0[k] = beta_log_density_from_logs(u[k], v[k], a0, b0, lb0)
+                pi1[k] = beta_log_density_from_logs(u[k], v[k], a1, b1, lb1)
+            for k in range(n):  # the running sums: each path's dates in order
+                acc0 += pi0[k]
+                acc1 += pi1[k]
+                pi0[k] = acc0
+                pi1[k] = acc1
             if want_log_l:
-                log_l[p, t0 + k] = acc0 - acc1
+                out = log_l[lo:lo + n]
+                for k in range(n):
+                    out[k] = pi0[k] - pi1[k]
             if want_joint:
-                log_joint[p, t0 + k, 0] = acc0
-                log_joint[p, t0 + k, 1] = acc1
+                pair = log_joint[2 * lo:2 * (lo + n)]
+                for k in range(n):
+                    pair[2 * k] = pi0[k]
+                    pair[2 * k + 1] = pi1[k]
             if want_max:
-                z_max[i, k] = z0 if gap <= 0.0 else z1
-            log_state[i, k] = -abs(gap)
-            log_complement[i, k] = gap
+                larger = z_max[lo:lo + n]
+                for k in range(n):
+                    z0 = log_allocation_weight(lp0, pi0[k], gamma)
+                    z1 = log_allocation_weight(lp1, pi1[k], gamma)
+                    gap = z1 - z0
+                    larger[k] = z0 if gap <= 0.0 else z1
+                    u[k] = -abs(gap)
+                    v[k] = gap
+            else:
+                for k in range(n):
+                    gap = (log_allocation_weight(lp1, pi1[k], gamma)
+                           - log_allocation_weight(lp0, pi0[k], gamma))
+                    u[k] = -abs(gap)
+                    v[k] = gap
         running[i, 0] = acc0
         running[i, 1] = acc1
+    return inside
 
 
 @njit(cache=True, nogil=True)
-def shares_from_ratios(ratio, gap, r0, t0, shares, keep_larger):
-    """Stage 4: both shares from ``r = exp(-|gap|)``; with `keep_larger`, the larger share
-    replaces ``r`` (its log gives the prices)."""
-    m, w = ratio.shape
-    want_shares = shares.shape[0] > 0
-    for i in range(m):
-        p = r0 + i
-        for k in range(w):
-            big, small = consumption_shares_from_weight_ratio(ratio[i, k])
-            if want_shares:
-                if gap[i, k] <= 0.0:  # agent 0 has the larger weight
-                    shares[p, t0 + k, 0] = big
-                    shares[p, t0 + k, 1] = small
-                else:
-                    shares[p, t0 + k, 0] = small
-                    shares[p, t0 + k, 1] = big
-            if keep_larger:
-                ratio[i, k] = big
+def shares_from_ratios(ratio, gap, shares, keep_larger):
+    """Stage 4: both shares (interleaved in `shares`) from ``r = exp(-|gap|)``; with
+    `keep_larger`, the larger share replaces ``r`` (its log gives the prices)."""
+    n = ratio.shape[0]
+    if shares.shape[0] > 0:
+        out = shares[:2 * n]
+        for j in range(n):
+            big, small = consumption_shares_from_weight_ratio(ratio[j])
+            first = gap[j] <= 0.0  # agent 0 has the larger weight
+            out[2 * j] = big if first else small
+            out[2 * j + 1] = small if first else big
+    if keep_larger:
+        for j in range(n):
+            ratio[j] = consumption_shares_from_weight_ratio(ratio[j])[0]
 
 
 @njit(cache=True, nogil=True)
-def prices_from_shares(log_larger_share, z_max, r0, t0, log_discount, gamma, aggregate, log_prices):
-    """Stage 5: ``log p_t`` from ``log sum_j exp(z_j) = z_max - log c_max``."""
-    m, w = log_larger_share.shape
-    for i in range(m):
-        for k in range(w):
-            log_prices[r0 + i, t0 + k] = log_state_price(
-                float(t0 + k), log_discount, z_max[i, k] - log_larger_share[i, k], gamma,
-                aggregate)
+def prices_from_shares(log_larger_share, z_max, cols, t0, log_discount, gamma, aggregate,
+                       log_prices):
+    """Stage 5: ``log p_t`` from ``log sum_j exp(z_j) = z_max - log c_max``; the block's
+    first column is date `t0`."""
+    for i in range(log_larger_share.shape[0] // cols):
+        for k in range(cols):
+            j = i * cols + k
+            log_prices[j] = log_state_price(float(t0 + k), log_discount,
+                                            z_max[j] - log_larger_share[j], gamma, aggregate)

@@ -10,7 +10,8 @@ work by what each side does fast, on blocks of :data:`BLOCK_ELEMENTS`:
 2. numba (:func:`~.split_kernels.running_weights`): each agent's ``log pi^i_t`` as a running
    sum of the generated ``beta_log_density_from_logs``, the generated
    ``log_allocation_weight`` ``z_i``, ``log l_t``, and the gap
-   ``x = z_other - z_own`` of the larger weight (``x <= 0``).
+   ``x = z_other - z_own`` of the larger weight (``x <= 0``); whether every
+   draw is in (0, 1), read from ``log s``.
 3. NumPy: ``r = exp(x)``.
 4. numba (:func:`~.split_kernels.shares_from_ratios`): both shares from the generated
    ``consumption_shares_from_weight_ratio`` (``1/(1+r)``, ``r/(1+r)``).
@@ -22,8 +23,11 @@ The arithmetic is that of the fixed-belief kernel in the same order; only
 general kernel by rounding (``tests/test_split_route.py`` bounds it).  Each
 path is computed alone, so its numbers do not depend on the block size, the
 number of threads or which other paths are simulated (tested bit for bit).
-Blocks of paths run on a thread pool: NumPy's ufuncs and these ``nogil``
-kernels release the GIL.
+Blocks of paths are shared out to the calling thread and a pool of helpers,
+each taking the next block when it is free (NumPy's ufuncs and these
+``nogil`` kernels release the GIL).  A block is a contiguous run of the
+flattened arrays, so the compiled element-wise loops vectorise
+(``tests/test_split_route.py`` checks the LLVM IR).
 
 A run of at most :data:`NUMBA_FREE_ELEMENTS` path-periods does stages
 2, 4 and 5 with NumPy and the numba-free twins of the generated formulas
@@ -34,6 +38,7 @@ a second of a small ``foresight simulate``).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -45,8 +50,9 @@ from foresight.numerics.blume_easley.constants import _NOT_FINITE
 __all__ = ["simulate_fixed_two_beta", "BLOCK_ELEMENTS", "NUMBA_FREE_ELEMENTS"]
 
 #: Path-periods per block of the compiled route.  Measured on the 2-core machine
-#: (``benchmarks/bench_fixed_fast.py``, 10**4 x 100, two threads): 2**14 12.7 ms,
-#: 2**15 9.5, 2**16 7.7, 2**17 6.9, 2**18 7.2 (best of 25).
+#: (``benchmarks/bench_fixed_fast.py``, 10**4 x 100, two threads, best / median of
+#: 15, two runs each): 2**15 6.6-8.3 / 7.7-9.9 ms, 2**16 6.6-8.0 / 7.5-9.4,
+#: 2**17 5.7-6.2 / 6.6-6.9.
 BLOCK_ELEMENTS = 2**17
 #: Runs up to this many path-periods take the NumPy route: no numba import (0.45 s
 #: with the SciPy it loads) for 2.8 ms of work at the bound (256 x 128, every output,
@@ -60,9 +66,9 @@ def _block_shape(n_periods: int) -> tuple[int, int]:
     return max(1, BLOCK_ELEMENTS // cols), cols
 
 
-def _run_paths(lo, hi, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
+def _run_paths(blocks, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
                shares, log_l, log_joint, log_prices, status):
-    """Paths ``lo:hi`` block by block (one thread; its own work arrays)."""
+    """The blocks this thread takes from the shared `blocks` (its own work arrays)."""
     from foresight.numerics.blume_easley.split_kernels import (
         prices_from_shares,
         running_weights,
@@ -71,30 +77,52 @@ def _run_paths(lo, hi, states, a, b, log_beta, log_pareto, gamma, log_discount, 
 
     n_periods = states.shape[1]
     rows, cols = _block_shape(n_periods)
-    want_prices = log_prices.shape[0] > 0
+    # A block is one contiguous run of each flattened (paths, dates[, agents]) array.
+    draws_flat = _flat(states)
+    shares_flat, log_l_flat, joint_flat, prices_flat = (
+        _flat(x) for x in (shares, log_l, log_joint, log_prices))
+    want_prices = prices_flat.shape[0] > 0
     work = np.empty((3, rows * cols))
     running = np.empty((rows, 2))
-    empty = np.empty((0, 0))
+    empty = np.empty(0)
     with np.errstate(divide="ignore", invalid="ignore"):  # bad draws are flagged in status
-        for r0 in range(lo, hi, rows):
-            m = min(rows, hi - r0)
+        for r0, m in blocks:
             running[:m] = 0.0
             for t0 in range(0, n_periods, cols):
                 w = min(cols, n_periods - t0)
-                first, second, third = (work[j, :m * w].reshape(m, w) for j in range(3))
-                draws = states[r0:r0 + m, t0:t0 + w]
+                n = m * w
+                o = r0 * n_periods + t0
+                first, second, third = work[0, :n], work[1, :n], work[2, :n]
+                draws = draws_flat[o:o + n]
                 np.log(draws, out=first)
                 np.subtract(1.0, draws, out=second)
                 np.log(second, out=second)
                 z_max = third if want_prices else empty
-                running_weights(states, r0, t0, first, second, z_max, a, b, log_beta,
-                                log_pareto, gamma, running, log_l, log_joint, status)
+                inside = running_weights(first, second, z_max, w, a, b, log_beta,
+                                         log_pareto, gamma, running,
+                                         _part(log_l_flat, o, n), _part(joint_flat, 2 * o, 2 * n))
+                if not inside:
+                    block = states[r0:r0 + m, t0:t0 + w]
+                    bad = ~((block > 0.0) & (block < 1.0)).all(axis=1)
+                    status[r0:r0 + m][bad] = _NOT_FINITE
                 np.exp(first, out=first)
-                shares_from_ratios(first, second, r0, t0, shares, want_prices)
+                shares_from_ratios(first, second, _part(shares_flat, 2 * o, 2 * n), want_prices)
                 if want_prices:
                     np.log(first, out=first)
-                    prices_from_shares(first, z_max, r0, t0, log_discount, gamma, aggregate,
-                                       log_prices)
+                    prices_from_shares(first, z_max, w, t0, log_discount, gamma, aggregate,
+                                       prices_flat[o:o + n])
+
+
+def _flat(array: np.ndarray) -> np.ndarray:
+    """A 1-d view of a C-contiguous array (a copy would lose the kernels' writes)."""
+    if not array.flags.c_contiguous:
+        raise ValueError("split route: output and state arrays must be C-contiguous")
+    return array.reshape(-1)
+
+
+def _part(flat: np.ndarray, start: int, size: int) -> np.ndarray:
+    """``flat[start:start + size]``, or `flat` itself when that output is not wanted."""
+    return flat[start:start + size] if flat.shape[0] > 0 else flat
 
 
 def _run_small(states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate, shares,
@@ -175,28 +203,49 @@ def simulate_fixed_two_beta(states, a, b, log_beta, log_pareto, gamma, log_disco
     [0.084141, 1.473484]
     """
     n_paths, n_periods = states.shape
+    states = np.ascontiguousarray(states)
     args = (states, a, b, log_beta, log_pareto, float(gamma), float(log_discount),
             float(aggregate), shares, log_l, log_joint, log_prices, status)
     if n_paths * n_periods <= NUMBA_FREE_ELEMENTS:
         _run_small(*args)
         return
     rows, _ = _block_shape(n_periods)
-    n_blocks = -(-n_paths // rows)
+    blocks = _Blocks(n_paths, rows)
     if threads is None:
         from foresight.numerics.blume_easley.sampling import _n_threads
 
         threads = _n_threads()
-    threads = max(1, min(int(threads), n_blocks))
-    if threads == 1:
-        _run_paths(0, n_paths, *args)
+    helpers = max(1, min(int(threads), len(blocks))) - 1
+    if helpers == 0:
+        _run_paths(blocks, *args)
         return
-    # Contiguous groups of whole blocks per thread: a path's arithmetic is the same
-    # whichever thread runs it.
-    edges = [rows * (n_blocks * j // threads) for j in range(threads)] + [n_paths]
-    pool = _pool(threads)
-    for job in [pool.submit(_run_paths, lo, hi, *args)
-                for lo, hi in zip(edges[:-1], edges[1:], strict=True)]:
-        job.result()
+    # The calling thread works too, and every thread takes the next block when it is
+    # free: a helper that starts late (an idle vCPU can take milliseconds to wake)
+    # leaves its blocks to the others instead of being waited for.  A path's
+    # arithmetic is the same whichever thread runs it.
+    pool = _pool(helpers)
+    jobs = [pool.submit(_run_paths, blocks, *args) for _ in range(helpers)]
+    try:
+        _run_paths(blocks, *args)
+    finally:
+        for job in jobs:
+            job.result()
+
+
+class _Blocks:
+    """Blocks ``(first path, paths)`` of `rows` paths, each handed to one thread: the
+    first thread to ask gets the next block."""
+
+    def __init__(self, n_paths: int, rows: int):
+        self._n_paths, self._rows = n_paths, rows
+        self._next = itertools.count()  # next() on it is atomic under the GIL
+
+    def __len__(self) -> int:
+        return -(-self._n_paths // self._rows)
+
+    def __iter__(self):
+        while (r0 := next(self._next) * self._rows) < self._n_paths:
+            yield r0, min(self._rows, self._n_paths - r0)
 
 
 _POOLS: dict[int, ThreadPoolExecutor] = {}
