@@ -152,6 +152,24 @@ def test_numba_free_small_runs_equal_the_compiled_stages_bit_for_bit(monkeypatch
         np.testing.assert_array_equal(getattr(small, name), getattr(compiled, name))
 
 
+@pytest.mark.parametrize("n_paths,n_periods", [(37, 100), (20, 1300), (3, 512), (9, 513)])
+def test_stage_two_chunks_do_not_change_numbers(monkeypatch, n_paths, n_periods):
+    """Stage 2 works on chunks of SEGMENT path-periods: several whole paths (37 x 100:
+    chunks of 5 paths, the last of 2) or runs of one path's dates carried from chunk to
+    chunk (1300 = 512 + 512 + 276; 513 = 512 + 1).  The NumPy route has no chunks; the
+    numbers must be the same bit for bit."""
+    from foresight.numerics.blume_easley.split_kernels import SEGMENT
+
+    assert SEGMENT == 512  # the shapes above are chosen around it
+    econ = _economy(gamma=1.7, weight=0.35, f=Beta(2.0, 1.5))  # both log densities vary
+    states = nb.sample_states(H, n_paths, n_periods, seed=9)
+    small = nb.simulate_on_states(econ, states, outputs=ALL)
+    monkeypatch.setattr(split_route, "NUMBA_FREE_ELEMENTS", 0)
+    compiled = nb.simulate_on_states(econ, states, outputs=ALL)
+    for name in ALL:
+        np.testing.assert_array_equal(getattr(small, name), getattr(compiled, name))
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_non_finite_draws_are_a_parameter_error(bad):
     states = np.full((4, 6), 0.3)
