@@ -170,20 +170,25 @@ def test_stage_two_chunks_do_not_change_numbers(monkeypatch, n_paths, n_periods)
         np.testing.assert_array_equal(getattr(small, name), getattr(compiled, name))
 
 
+@pytest.mark.parametrize("shape,kernel", [((4, 6), "auto"), ((300, 200), "auto"),
+                                          ((4, 6), "general")])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_non_finite_draws_are_a_parameter_error(bad):
-    states = np.full((4, 6), 0.3)
+def test_non_finite_draws_are_a_parameter_error(bad, shape, kernel):
+    """The NumPy route, the compiled split route (which finds them in its own pass)
+    and the general kernel (checked before it starts) give the same error."""
+    states = np.full(shape, 0.3)
     states[2, 5] = bad
     with pytest.raises(ParameterError, match="states = 'non-finite values'"):
-        nb.simulate_on_states(_economy(), states)
+        nb.simulate_on_states(_economy(), states, kernel=kernel)
 
 
-def test_finite_draws_whose_sum_overflows_are_not_called_non_finite():
+@pytest.mark.parametrize("kernel", ["auto", "general"])
+def test_finite_draws_whose_sum_overflows_are_not_called_non_finite(kernel):
     """The finiteness test sums the draws; an overflowing sum must not be taken for inf."""
     states = np.full((2, 3), 0.5)
     states[0, :2] = 1e308  # finite, outside (0, 1): the simulator's own error
     with pytest.raises(nb.SimulationError, match="path 0"):
-        nb.simulate_on_states(_economy(), states)
+        nb.simulate_on_states(_economy(), states, kernel=kernel)
 
 
 def test_a_forked_child_gets_its_own_thread_pool():
