@@ -40,8 +40,9 @@ each learner's posterior from date to date (the one-step predictive chain).
 The compiled kernels are imported on first use.
 
 Cost (``benchmarks/bench_fixed_fast.py``, ``benchmarks/bench_blume_easley.py``):
-two agents with fixed Beta beliefs about 7-10 ns per path-period on this
-project's 2-core CI machine (the general kernel about 20); two learners over
+two agents with fixed Beta beliefs about 5.5-8 ns per path-period on this
+project's 2-core CI machine at 10**4 x 100, two threads, about 8.5-11 on one
+(the general kernel on the same beliefs 21-35, the lecture's own code 135-190); two learners over
 the same two models about 50 ns (AMD EPYC znver2, one thread), two models
 against three about 85 ns; the general kernel about 105-125 ns; sampling a
 Beta draw 25-60 ns.  First calls compile the kernels (a few seconds each,

@@ -56,7 +56,7 @@ __all__ = ["simulate_fixed_two_beta", "BLOCK_ELEMENTS", "NUMBA_FREE_ELEMENTS"]
 BLOCK_ELEMENTS = 2**17
 #: Runs up to this many path-periods take the NumPy route: no numba import (0.45 s
 #: with the SciPy it loads) for 2.8 ms of work at the bound (256 x 128, every output,
-#: 86 ns per path-period against about 7-10 compiled).
+#: 86 ns per path-period against about 5.5-10 compiled).
 NUMBA_FREE_ELEMENTS = 2**15
 
 
