@@ -241,3 +241,50 @@ def test_the_element_wise_stages_vectorise():
         fresh(*call)
         ir = fresh.inspect_llvm(fresh.signatures[0])
         assert ir.count("vector.body") >= (3 if name == "running_weights" else 1), name
+
+
+@pytest.mark.parametrize("in_main", [True, False])
+def test_a_failing_block_stops_the_run_and_its_error_reaches_the_caller(monkeypatch, in_main):
+    """Whether the calling thread or a helper fails, the error is raised to the caller,
+    the other thread takes no new block, and nothing is left running."""
+    import threading
+
+    from foresight.numerics.blume_easley import split_kernels
+
+    calls = []  # one entry per block's stage 4, and "failed" where the failure happens
+    original = split_kernels.shares_from_ratios
+    helper_started = threading.Event()
+
+    def failing(*args):
+        in_caller = threading.current_thread() is threading.main_thread()
+        if not in_caller:
+            helper_started.set()
+        elif not in_main:  # let the helper reach its first block, however late it wakes
+            helper_started.wait(timeout=30)
+        if in_caller == in_main and "failed" not in calls:
+            calls.append("failed")
+            raise RuntimeError("block failed")
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(split_kernels, "shares_from_ratios", failing)
+    monkeypatch.setattr(split_route, "BLOCK_ELEMENTS", 60 * 10)  # 100 blocks of 10 paths
+    states = nb.sample_states(H, 1000, 60, seed=3)
+    with pytest.raises(RuntimeError, match="block failed"):
+        split_route.simulate_fixed_two_beta(
+            states, np.array([1.0, 3.0]), np.array([1.0, 1.2]), np.zeros(2),
+            np.log([0.5, 0.5]), 1.0, 0.0, 1.0, np.empty((1000, 60, 2)), np.empty((0, 0)),
+            np.empty((0, 0, 0)), np.empty((0, 0)), np.zeros(1000, dtype=np.int64), threads=2)
+    after = calls[calls.index("failed") + 1:]
+    assert len(after) <= 1, after  # at most the other thread's block in hand, of 100
+    assert not any(t.name.startswith("split-route") and _busy(t)
+                   for t in threading.enumerate())
+
+
+def _busy(thread) -> bool:
+    """A pool thread is idle when blocked on its work queue; none is mid-block here."""
+    import sys
+    import traceback
+
+    frame = sys._current_frames().get(thread.ident)
+    return frame is not None and "_run_paths" in "".join(traceback.format_stack(frame))

@@ -6,8 +6,8 @@ which is one contiguous run of the flattened ``(paths, dates)`` arrays; every
 array here is such a flat run.  The element-wise loops are written so that LLVM
 vectorises them: flat unit-stride indexing, no branch that can raise (the
 generated formulas they inline use numba's NumPy error model), and the loop-carried
-running sums kept in a loop of their own over a short segment of dates whose
-values stay in L1 between the loops.
+running sums kept in a loop of their own over a chunk of :data:`SEGMENT`
+path-periods whose values stay in L1 between the loops.
 """
 
 import numpy as np

@@ -41,7 +41,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -66,9 +66,19 @@ def _block_shape(n_periods: int) -> tuple[int, int]:
     return max(1, BLOCK_ELEMENTS // cols), cols
 
 
-def _run_paths(blocks, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
-               shares, log_l, log_joint, log_prices, status):
-    """The blocks this thread takes from the shared `blocks` (its own work arrays)."""
+def _run_paths(blocks, *args):
+    """The blocks this thread takes from the shared `blocks`; a failure stops the others
+    taking new ones (they finish the block in hand)."""
+    try:
+        _run_blocks(blocks, *args)
+    except BaseException:
+        blocks.stop()
+        raise
+
+
+def _run_blocks(blocks, states, a, b, log_beta, log_pareto, gamma, log_discount, aggregate,
+                shares, log_l, log_joint, log_prices, status):
+    """One thread's share of the run, on its own work arrays."""
     from foresight.numerics.blume_easley.split_kernels import (
         prices_from_shares,
         running_weights,
@@ -228,8 +238,9 @@ def simulate_fixed_two_beta(states, a, b, log_beta, log_pareto, gamma, log_disco
     try:
         _run_paths(blocks, *args)
     finally:
-        for job in jobs:
-            job.result()
+        wait(jobs)
+    for job in jobs:
+        job.result()
 
 
 class _Blocks:
@@ -239,12 +250,17 @@ class _Blocks:
     def __init__(self, n_paths: int, rows: int):
         self._n_paths, self._rows = n_paths, rows
         self._next = itertools.count()  # next() on it is atomic under the GIL
+        self._stopped = False
+
+    def stop(self) -> None:
+        """Hand out no further block (the run has failed)."""
+        self._stopped = True
 
     def __len__(self) -> int:
         return -(-self._n_paths // self._rows)
 
     def __iter__(self):
-        while (r0 := next(self._next) * self._rows) < self._n_paths:
+        while not self._stopped and (r0 := next(self._next) * self._rows) < self._n_paths:
             yield r0, min(self._rows, self._n_paths - r0)
 
 
