@@ -139,7 +139,7 @@ def _run_small(states, a, b, log_beta, log_pareto, gamma, log_discount, aggregat
                log_l, log_joint, log_prices, status):
     """All paths at once with NumPy and the numba-free generated formulas.
 
-    Stage for stage the arithmetic of :func:`_run_paths` (same operations, same
+    Stage for stage the arithmetic of :func:`_run_blocks` (same operations, same
     order, the same NumPy ``log``/``exp``), so the numbers are identical.
     """
     from foresight.numerics.generated.blume_easley_py import (
