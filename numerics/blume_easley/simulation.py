@@ -250,10 +250,16 @@ def simulate(economy: ExchangeEconomy, nature, n_paths: int, n_periods: int, *, 
     )
 
 
+def _fixed_continuous(economy, tables: _Tables, fast_paths: bool) -> bool:
+    """Every agent holds one fixed belief about continuous states."""
+    return (fast_paths and tables.kind == _CONTINUOUS
+            and tables.agent_model.shape[0] == economy.n_agents)
+
+
 def _takes_split_route(economy, tables: _Tables, fast_paths: bool) -> bool:
     """Two agents with fixed single-Beta beliefs (the lecture's economy)."""
-    return (fast_paths and tables.kind == _CONTINUOUS and tables.single_beta
-            and tables.agent_model.shape[0] == economy.n_agents == 2)
+    return (_fixed_continuous(economy, tables, fast_paths) and tables.single_beta
+            and economy.n_agents == 2)
 
 
 def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
@@ -298,8 +304,7 @@ def _run_kernel(economy, tables: _Tables, rows, arrays, lo, hi, status, *,
             *(_chunk(arrays[name], lo, hi) for name in OUTPUTS), status[lo:hi],
         )
     # Fixed beliefs on continuous states: a kernel without the learning machinery.
-    elif (fast_paths and tables.kind == _CONTINUOUS
-          and tables.agent_model.shape[0] == economy.n_agents):
+    elif _fixed_continuous(economy, tables, fast_paths):
         _fixed_posteriors(arrays, tables, economy.n_agents, lo, hi)
         kernels._simulate_fixed_kernel(
             rows, tables.comp_start, tables.comp_logw, tables.comp_a, tables.comp_b,
@@ -386,8 +391,7 @@ def _raise_on_status(status: np.ndarray, states: np.ndarray, nature) -> None:
     bad = np.flatnonzero(status)
     if bad.size == 0:
         return
-    if status[bad[0]] == _NOT_FINITE:
-        _require_finite(states[bad])  # given draws that are NaN or inf: the caller's error
+    _require_finite(states[bad])  # given draws that are NaN or inf: the caller's error
     p = int(bad[0])
     of = f" of {nature.spec()}" if nature is not None else ""
     if status[p] == _NOT_FINITE:

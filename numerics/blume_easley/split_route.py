@@ -112,15 +112,18 @@ def _run_blocks(blocks, states, a, b, log_beta, log_pareto, gamma, log_discount,
                                          log_pareto, gamma, running,
                                          _part(log_l_flat, o, n), _part(joint_flat, 2 * o, 2 * n))
                 if not inside:
-                    block = states[r0:r0 + m, t0:t0 + w]
-                    bad = ~((block > 0.0) & (block < 1.0)).all(axis=1)
-                    status[r0:r0 + m][bad] = _NOT_FINITE
+                    _flag_outside(states[r0:r0 + m, t0:t0 + w], status[r0:r0 + m])
                 np.exp(first, out=first)
                 shares_from_ratios(first, second, _part(shares_flat, 2 * o, 2 * n), want_prices)
                 if want_prices:
                     np.log(first, out=first)
                     prices_from_shares(first, z_max, w, t0, log_discount, gamma, aggregate,
                                        prices_flat[o:o + n])
+
+
+def _flag_outside(draws: np.ndarray, status: np.ndarray) -> None:
+    """Mark in `status` the paths (rows of `draws`) with a draw outside (0, 1), NaN included."""
+    status[~((draws > 0.0) & (draws < 1.0)).all(axis=1)] = _NOT_FINITE
 
 
 def _flat(array: np.ndarray) -> np.ndarray:
@@ -160,8 +163,7 @@ def _run_small(states, a, b, log_beta, log_pareto, gamma, log_discount, aggregat
         first_larger = gap <= 0.0
         big, small = consumption_shares_from_weight_ratio(np.exp(-np.abs(gap)))
         if status.shape[0] > 0:
-            inside = (states > 0.0) & (states < 1.0)
-            status[~inside.all(axis=1)] = _NOT_FINITE
+            _flag_outside(states, status)
         if log_l.shape[0] > 0:
             np.subtract(joint[0], joint[1], out=log_l)
         if log_joint.shape[0] > 0:
